@@ -1,0 +1,68 @@
+using System.ComponentModel.DataAnnotations;
+using Hale.Security;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Hale.Features.Account;
+
+[AllowAnonymous]
+public sealed class SignInModel(SignInManager<HaleUser> signIn, UserManager<HaleUser> users, ILogger<SignInModel> logger) : PageModel
+{
+    /// <summary>One answer for an unknown e-mail, a wrong password and a locked account, so the form cannot be used to find accounts.</summary>
+    public const string FailureMessage = "The e-mail address or password is not right. Check them and try again.";
+
+    // A real hash to verify against when the account does not exist, so both paths cost the same time.
+    private static readonly Lazy<string> DummyHash = new(() =>
+        new PasswordHasher<HaleUser>().HashPassword(new HaleUser { DisplayName = "", Role = "" }, Guid.NewGuid().ToString()));
+
+    [BindProperty]
+    [Required(ErrorMessage = "Enter your e-mail address.")]
+    [Display(Name = "E-mail address")]
+    public string? Email { get; set; }
+
+    [BindProperty]
+    [Required(ErrorMessage = "Enter your password.")]
+    public string? Password { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    public IActionResult OnGet()
+    {
+        if (CurrentUser.From(User) is not null)
+        {
+            return LocalRedirect(SafeReturnUrl());
+        }
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+        var user = await users.FindByEmailAsync(Email!.Trim());
+        if (user is null)
+        {
+            new PasswordHasher<HaleUser>().VerifyHashedPassword(new HaleUser { DisplayName = "", Role = "" }, DummyHash.Value, Password!);
+            Log.SignInFailed(logger, lockedOut: false);
+            ModelState.AddModelError(string.Empty, FailureMessage);
+            return Page();
+        }
+        var result = await signIn.PasswordSignInAsync(user, Password!, isPersistent: false, lockoutOnFailure: true);
+        if (!result.Succeeded)
+        {
+            Log.SignInFailed(logger, result.IsLockedOut);
+            ModelState.AddModelError(string.Empty, FailureMessage);
+            return Page();
+        }
+        Log.SignedIn(logger, user.Id);
+        return LocalRedirect(SafeReturnUrl());
+    }
+
+    private string SafeReturnUrl() =>
+        !string.IsNullOrEmpty(ReturnUrl) && Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/";
+}
