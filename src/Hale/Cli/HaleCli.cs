@@ -45,9 +45,10 @@ public static class HaleCli
         return ([.. host], [.. command]);
     }
 
+    /// <param name="input">Where a piped password is read from; defaults to standard input when it is redirected.</param>
     public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextReader? input = null)
     {
-        input ??= Console.In;
+        input ??= Console.IsInputRedirected ? Console.In : null;
         var root = new RootCommand("Hale: a self-hosted patient portal. With no command, Hale serves.");
         root.Subcommands.Add(UsersCommand(services, input));
         root.Subcommands.Add(KeysCommand(services));
@@ -56,22 +57,23 @@ public static class HaleCli
         return await root.Parse(args).InvokeAsync();
     }
 
-    private static Command UsersCommand(IServiceProvider services, TextReader input)
+    private static Command UsersCommand(IServiceProvider services, TextReader? input)
     {
         var role = new Option<string>("--role") { Description = "clinician, nurse, frontdesk or admin", Required = true };
         role.AcceptOnlyFromAmong([.. Roles.Staff]);
         var email = new Option<string>("--email") { Description = "E-mail address (the sign-in name)", Required = true };
         var name = new Option<string>("--name") { Description = "Full name as patients and colleagues see it", Required = true };
         var activation = new Option<bool>("--activation") { Description = "Create an activation link even when a password is piped in" };
+        var addPractice = NewPracticeOption();
 
-        var add = new Command("add", "Add a staff account. Pipe a password on standard input, or get a one-time activation link.") { role, email, name, activation };
+        var add = new Command("add", "Add a staff account. Pipe a password on standard input, or get a one-time activation link.") { role, email, name, activation, addPractice };
         add.SetAction(async (parse, ct) =>
         {
             await PrepareAsync(services, ct);
             await using var scope = services.CreateAsyncScope();
-            var practice = await DefaultPracticeAsync(scope.ServiceProvider, ct);
+            var practice = await PracticeAsync(scope.ServiceProvider, parse.GetValue(addPractice), ct);
             string? password = null;
-            if (Console.IsInputRedirected && !parse.GetValue(activation))
+            if (input is not null && !parse.GetValue(activation))
             {
                 password = (await input.ReadLineAsync(ct))?.TrimEnd('\r', '\n');
                 if (string.IsNullOrEmpty(password))
@@ -87,22 +89,25 @@ public static class HaleCli
         var patientEmail = new Option<string>("--email") { Description = "The patient's e-mail address", Required = true };
         var patientName = new Option<string>("--name") { Description = "The patient's full name: first and last", Required = true };
         var birthDate = new Option<DateOnly?>("--birth-date") { Description = "Date of birth, yyyy-mm-dd" };
+        var invitePractice = NewPracticeOption();
         var clinician = new Option<string[]>("--clinician") { Description = "E-mail of a clinician or nurse for the care team (repeatable)", AllowMultipleArgumentsPerToken = true };
-        var invite = new Command("invite", "Invite a patient: creates the account and prints a one-time activation link.") { patientEmail, patientName, birthDate, clinician };
+        var invite = new Command("invite", "Invite a patient: creates the account and prints a one-time activation link.") { patientEmail, patientName, birthDate, clinician, invitePractice };
         invite.SetAction(async (parse, ct) =>
         {
             await PrepareAsync(services, ct);
             await using var scope = services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<HaleDbContext>();
-            var practice = await DefaultPracticeAsync(scope.ServiceProvider, ct);
             var parts = parse.GetValue(patientName)!.Trim().Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
             var emails = (parse.GetValue(clinician) ?? []).Select(e => e.Trim().ToUpperInvariant()).ToList();
-            var team = await db.Users.Where(u => u.NormalizedEmail != null && emails.Contains(u.NormalizedEmail)).Select(u => u.Id).ToListAsync(ct);
-            if (team.Count != emails.Count)
+            var staff = await db.Users.Where(u => u.NormalizedEmail != null && emails.Contains(u.NormalizedEmail)).Select(u => new { u.Id, u.PracticeId }).ToListAsync(ct);
+            if (staff.Count != emails.Count)
             {
                 AnsiConsole.MarkupLine("[red]Not every --clinician e-mail belongs to a staff account.[/]");
                 return 2;
             }
+            var team = staff.Select(u => u.Id).ToList();
+            // Without --practice, a patient joins the practice of the care team they were given.
+            var practice = await PracticeAsync(scope.ServiceProvider, parse.GetValue(invitePractice) ?? staff.FirstOrDefault()?.PracticeId, ct);
             var created = await scope.ServiceProvider.GetRequiredService<Accounts>().InvitePatientAsync(practice.Id, parse.GetValue(patientEmail)!,
                 new Accounts.PatientDetails(parts.ElementAtOrDefault(0) ?? "", parts.ElementAtOrDefault(1) ?? "", parse.GetValue(birthDate), team), ct);
             return Report(created);
@@ -198,10 +203,15 @@ public static class HaleCli
         }
     }
 
-    private static async Task<Practice> DefaultPracticeAsync(IServiceProvider services, CancellationToken cancellationToken)
+    private static Option<Guid?> NewPracticeOption() => new("--practice") { Description = "Practice id, when the database holds more than one practice" };
+
+    /// <summary>The practice named, or the first one; a fresh database gets one named by Hale:PracticeName.</summary>
+    private static async Task<Practice> PracticeAsync(IServiceProvider services, Guid? id, CancellationToken cancellationToken)
     {
         var db = services.GetRequiredService<HaleDbContext>();
-        var practice = await db.Practices.OrderBy(p => p.Id).FirstOrDefaultAsync(cancellationToken);
+        var practice = id is { } wanted
+            ? await db.Practices.SingleOrDefaultAsync(p => p.Id == wanted, cancellationToken) ?? throw new InvalidOperationException($"There is no practice {wanted}.")
+            : await db.Practices.OrderBy(p => p.Id).FirstOrDefaultAsync(cancellationToken);
         if (practice is null)
         {
             practice = new Practice { Id = Guid.CreateVersion7(), Name = services.GetRequiredService<IConfiguration>()["Hale:PracticeName"] ?? "Hale Practice" };

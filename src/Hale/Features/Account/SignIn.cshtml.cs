@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Hale.Features.Audit;
 using Hale.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
@@ -8,7 +9,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Hale.Features.Account;
 
 [AllowAnonymous]
-public sealed class SignInModel(SignInManager<HaleUser> signIn, UserManager<HaleUser> users, ILogger<SignInModel> logger) : PageModel
+public sealed class SignInModel(SignInManager<HaleUser> signIn, UserManager<HaleUser> users, AuditTrail audit, ILogger<SignInModel> logger) : PageModel
 {
     /// <summary>One answer for an unknown e-mail, a wrong password and a locked account, so the form cannot be used to find accounts.</summary>
     public const string FailureMessage = "The e-mail address or password is not right. Check them and try again.";
@@ -49,6 +50,7 @@ public sealed class SignInModel(SignInManager<HaleUser> signIn, UserManager<Hale
         {
             new PasswordHasher<HaleUser>().VerifyHashedPassword(new HaleUser { DisplayName = "", Role = "" }, DummyHash.Value, Password!);
             Log.SignInFailed(logger, lockedOut: false);
+            await audit.RecordAsync("session.sign-in", "User", null, null, AuditOutcome.Failure);
             ModelState.AddModelError(string.Empty, FailureMessage);
             return Page();
         }
@@ -56,10 +58,12 @@ public sealed class SignInModel(SignInManager<HaleUser> signIn, UserManager<Hale
         if (!result.Succeeded)
         {
             Log.SignInFailed(logger, result.IsLockedOut);
+            await audit.RecordAsync("session.sign-in", "User", user.Id.ToString(), null, result.IsLockedOut ? AuditOutcome.LockedOut : AuditOutcome.Failure, actor: (user.Id, user.Role));
             ModelState.AddModelError(string.Empty, FailureMessage);
             return Page();
         }
         Log.SignedIn(logger, user.Id);
+        await audit.RecordAsync("session.sign-in", "User", user.Id.ToString(), null, actor: (user.Id, user.Role));
         return LocalRedirect(SafeReturnUrl());
     }
 

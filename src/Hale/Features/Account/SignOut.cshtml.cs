@@ -6,12 +6,16 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Hale.Features.Account;
 
 [AllowAnonymous]
-public sealed class SignOutModel(SignInManager<HaleUser> signIn) : PageModel
+public sealed class SignOutModel(SignInManager<HaleUser> signIn, Hale.Features.Audit.AuditTrail audit) : PageModel
 {
     public IActionResult OnGet() => Redirect("/account/sign-in");
 
     public async Task<IActionResult> OnPostAsync()
     {
+        if (User.Identity?.IsAuthenticated == true)
+        {
+            await audit.RecordAsync("session.sign-out", "User", null, null);
+        }
         await signIn.SignOutAsync();
         // Nothing of the session may stay in the browser after sign-out (ONC (d)(7)).
         Response.Headers["Clear-Site-Data"] = "\"cache\", \"cookies\", \"storage\"";

@@ -1,5 +1,6 @@
 using Hale.Data;
 using Hale.Features.Account;
+using Hale.Features.Audit;
 using Hale.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -9,7 +10,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Hale.Features.Administration;
 
 [Authorize(Roles = Roles.Admin)]
-public sealed class UsersModel(HaleDbContext db, Accounts accounts) : PageModel
+[Audited("user.list")]
+public sealed class UsersModel(HaleDbContext db, Accounts accounts, AuditTrail audit) : PageModel
 {
     public sealed record UserRow(Guid Id, string Name, string Email, string Role, bool Activated);
 
@@ -104,5 +106,7 @@ public sealed class UsersModel(HaleDbContext db, Accounts accounts) : PageModel
             .Select(u => new UserRow(u.Id, u.DisplayName, u.Email ?? "", u.Role, u.PasswordHash != null))
             .ToListAsync(cancellationToken);
         CareTeamStaff = Users.Where(u => Roles.CareTeam.Contains(u.Role)).Select(u => new StaffOption(u.Id, u.Name, u.Role)).ToList();
+        // The list shows patients' names and e-mail addresses: a read of patient data.
+        await audit.RecordAsync("user.list", "User", null, null, cancellationToken: cancellationToken);
     }
 }

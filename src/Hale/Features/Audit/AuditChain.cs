@@ -33,6 +33,8 @@ public static class AuditChain
         var previous = head?.Hash ?? "";
         foreach (var audit in pending)
         {
+            // PostgreSQL keeps microseconds, .NET ticks are 100 ns: hash what the database will give back.
+            audit.At = new DateTime(audit.At.Ticks - (audit.At.Ticks % 10), DateTimeKind.Utc);
             audit.Sequence = ++sequence;
             audit.PreviousHash = previous;
             audit.Hash = Compute(audit);
@@ -68,7 +70,7 @@ public static class AuditChain
         {
             if (row.Sequence != expectedSequence)
             {
-                return new AuditBreak(row.Sequence, $"expected sequence {expectedSequence}: a row is missing or out of order", count);
+                return new AuditBreak(expectedSequence, $"row {expectedSequence} is missing (the next row is {row.Sequence})", count);
             }
             if (!string.Equals(row.PreviousHash, previous, StringComparison.Ordinal))
             {

@@ -33,6 +33,7 @@ public static class AuditOutcome
 
     public const string NotFound = "not-found";
     public const string Failure = "failure";
+    public const string LockedOut = "locked-out";
 }
 
 internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEvent>

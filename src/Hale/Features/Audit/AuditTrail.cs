@@ -9,15 +9,16 @@ namespace Hale.Features.Audit;
 /// </summary>
 public sealed class AuditTrail(HaleDbContext db, IHttpContextAccessor http, TimeProvider clock)
 {
-    public void Add(string action, string resourceType, string? resourceId, Guid? patientId, string outcome = AuditOutcome.Success)
+    /// <param name="actor">Who acted, when it is not the signed-in user (for example the account signing in).</param>
+    public void Add(string action, string resourceType, string? resourceId, Guid? patientId, string outcome = AuditOutcome.Success, (Guid Id, string Role)? actor = null)
     {
         var context = http.HttpContext;
         var user = context?.User;
         db.AuditEvents.Add(new AuditEvent
         {
             At = clock.GetUtcNow().UtcDateTime,
-            UserId = user?.FindFirstValue(ClaimTypes.NameIdentifier) is { } id && Guid.TryParse(id, out var userId) ? userId : null,
-            Role = user?.FindFirstValue(ClaimTypes.Role) ?? (context is null ? "system" : "anonymous"),
+            UserId = actor?.Id ?? (user?.FindFirstValue(ClaimTypes.NameIdentifier) is { } id && Guid.TryParse(id, out var userId) ? userId : null),
+            Role = actor?.Role ?? user?.FindFirstValue(ClaimTypes.Role) ?? (context is null ? "system" : "anonymous"),
             PatientId = patientId,
             Action = action,
             ResourceType = resourceType,
@@ -29,9 +30,9 @@ public sealed class AuditTrail(HaleDbContext db, IHttpContextAccessor http, Time
     }
 
     /// <summary>Records and commits an event on its own (for reads, and for denials).</summary>
-    public async Task RecordAsync(string action, string resourceType, string? resourceId, Guid? patientId, string outcome = AuditOutcome.Success, CancellationToken cancellationToken = default)
+    public async Task RecordAsync(string action, string resourceType, string? resourceId, Guid? patientId, string outcome = AuditOutcome.Success, (Guid Id, string Role)? actor = null, CancellationToken cancellationToken = default)
     {
-        Add(action, resourceType, resourceId, patientId, outcome);
+        Add(action, resourceType, resourceId, patientId, outcome, actor);
         await db.SaveChangesAsync(cancellationToken);
     }
 }

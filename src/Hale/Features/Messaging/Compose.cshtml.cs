@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Hale.Features.Messaging;
 
-[Audited("message.create")]
+[Audited("thread.create")]
 [RequestFormLimits(MultipartBodyLengthLimit = MessageRules.MaxRequestBytes)]
 [RequestSizeLimit(MessageRules.MaxRequestBytes)]
 public sealed class ComposeModel(HaleDbContext db, MessageSender sender, DraftStore drafts) : PageModel

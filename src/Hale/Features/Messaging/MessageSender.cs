@@ -77,7 +77,7 @@ public sealed class MessageSender(
         var thread = await db.Threads.VisibleTo(sender).SingleOrDefaultAsync(t => t.Id == threadId, cancellationToken);
         if (thread is null)
         {
-            await audit.RecordAsync("message.create", "Thread", threadId.ToString(), null, AuditOutcome.Denied, cancellationToken);
+            await audit.RecordAsync("message.create", "Thread", threadId.ToString(), null, AuditOutcome.Denied, cancellationToken: cancellationToken);
             return SendResult.NotFound;
         }
         if (await ExistingAsync(sender, idempotencyKey, cancellationToken) is { } existing)

@@ -106,7 +106,7 @@ public sealed class ThreadModel(
         if (thread is null)
         {
             var exists = await db.Threads.AnyAsync(t => t.Id == Id, cancellationToken);
-            await audit.RecordAsync("thread.read", "Thread", Id.ToString(), null, exists ? AuditOutcome.Denied : AuditOutcome.NotFound, cancellationToken);
+            await audit.RecordAsync("thread.read", "Thread", Id.ToString(), null, exists ? AuditOutcome.Denied : AuditOutcome.NotFound, cancellationToken: cancellationToken);
             return false;
         }
         Practice = await db.Practices.AsNoTracking().SingleAsync(p => p.Id == me.PracticeId, cancellationToken);
