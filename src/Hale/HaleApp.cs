@@ -27,7 +27,13 @@ public static class HaleApp
 
     public static WebApplication Build(string[] args, bool quiet = false, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Settings and static files ship beside the binary; ./data is relative to where Hale was started.
+        var contentRootGiven = args.Any(a => a.StartsWith("--contentRoot", StringComparison.OrdinalIgnoreCase));
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = contentRootGiven ? null : AppContext.BaseDirectory,
+        });
         if (quiet)
         {
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -51,14 +57,16 @@ public static class HaleApp
         services.AddHttpContextAccessor();
 
         services.AddHaleData(configuration);
+        // First hosted service: migrations must run before anything else (Data Protection's key ring) reads the database.
+        services.AddHostedService<StartupTasks>();
         services.AddSingleton<MasterKeyRing>();
         services.AddSingleton<FieldEncryptor>();
         services.AddScoped<AuditTrail>();
+        services.AddHaleDataProtection();
         services.AddHaleIdentity();
         services.AddScoped<Accounts>();
         services.AddScoped<MessageSender>();
         services.AddScoped<DraftStore>();
-        services.AddHostedService<StartupTasks>();
 
         services.AddRazorPages(o => o.RootDirectory = "/Features");
         services.AddAntiforgery(o =>

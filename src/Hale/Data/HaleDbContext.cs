@@ -3,6 +3,7 @@ using Hale.Features.Audit;
 using Hale.Features.Messaging;
 using Hale.Features.Patients;
 using Hale.Security;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -15,8 +16,9 @@ namespace Hale.Data;
 /// <see cref="PostgresHaleDbContext"/>) only so that each gets its own migration set.
 /// </summary>
 public abstract class HaleDbContext(DbContextOptions options)
-    : IdentityDbContext<HaleUser, IdentityRole<Guid>, Guid>(options)
+    : IdentityDbContext<HaleUser, IdentityRole<Guid>, Guid>(options), IDataProtectionKeyContext
 {
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Practice> Practices => Set<Practice>();
     public DbSet<Patient> Patients => Set<Patient>();
     public DbSet<CareTeamMember> CareTeamMembers => Set<CareTeamMember>();

@@ -22,6 +22,7 @@ public sealed class DraftStore(HaleDbContext db, FieldEncryptor encryptor, Audit
             return null;
         }
         var json = await encryptor.DecryptAsync(draft.ContentCipher, draft.KeyId, Contexts.Draft(draft.Id), cancellationToken);
+        await audit.RecordAsync("draft.read", "Draft", draft.Id.ToString(), user.PatientId, cancellationToken: cancellationToken);
         var payload = JsonSerializer.Deserialize<Payload>(json);
         return new DraftContent(draft.Topic, draft.ClinicianId, payload?.Subject, payload?.Body);
     }
