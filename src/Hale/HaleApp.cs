@@ -32,6 +32,8 @@ public static class HaleApp
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
+            // Razor Pages are found through the application name; callers other than Program (tests, bench) need it set.
+            ApplicationName = typeof(HaleApp).Assembly.GetName().Name,
             ContentRootPath = contentRootGiven ? null : AppContext.BaseDirectory,
         });
         if (quiet)

@@ -31,7 +31,7 @@ public sealed class MessagingTests(AppFixture fixture) : IClassFixture<AppFixtur
 
         var patientInbox = await patient.Client.GetStringAsync("/messages");
         Assert.Contains("1 unread", patientInbox, StringComparison.Ordinal);
-        Assert.Contains("aria-label=\"1 unread message\"", patientInbox, StringComparison.Ordinal);
+        Assert.Contains("1 new<span class=\"visually-hidden\"> message</span>", patientInbox, StringComparison.Ordinal);
         var patientThread = await patient.Client.GetStringAsync($"/messages/{threadId}");
         Assert.Contains("Please try ice and rest for a week.", patientThread, StringComparison.Ordinal);
         Assert.Contains("Dr Clara Test <span class=\"role\">(Clinician)</span>", patientThread, StringComparison.Ordinal);
@@ -143,6 +143,27 @@ public sealed class MessagingTests(AppFixture fixture) : IClassFixture<AppFixtur
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.Contains("Typed but not sent yet", await patient.Client.GetStringAsync($"/messages/{threadId}"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Draft_AutosaveArrivingAfterTheSend_DoesNotBringTheSentTextBack()
+    {
+        var app = await fixture.ForAsync(Providers.Sqlite);
+        var s = await Scenario.CreateAsync(app);
+        var patient = await Session.SignInAsync(app, s.PatientA);
+        var key = Guid.NewGuid();
+        Assert.Equal(HttpStatusCode.Redirect, (await patient.StartThreadAsync(s.Clinician, "Sent already", "Sent text", key: key)).StatusCode);
+
+        var late = await patient.PostFormAsync("/messages/new", "/messages/new?handler=SaveDraft", new()
+        {
+            ["Subject"] = "Sent already",
+            ["Body"] = "Sent text",
+            ["IdempotencyKey"] = key.ToString(),
+        });
+
+        Assert.Equal(HttpStatusCode.Redirect, late.StatusCode);
+        Assert.DoesNotContain("Sent text", await patient.Client.GetStringAsync("/messages/new"), StringComparison.Ordinal);
+        Assert.Equal(0, await app.WithDbAsync(db => db.Drafts.CountAsync(d => d.UserId == s.PatientA.Id)));
     }
 
     [Fact]

@@ -89,7 +89,7 @@ public sealed class ComposeModel(HaleDbContext db, MessageSender sender, DraftSt
         {
             return NotFound();
         }
-        await drafts.SaveAsync(me, null, me.PatientId, new DraftStore.DraftContent(Topic, ClinicianId, Subject, Body), cancellationToken);
+        await drafts.SaveAsync(me, null, me.PatientId, new DraftStore.DraftContent(Topic, ClinicianId, Subject, Body), IdempotencyKey, cancellationToken);
         if (FormFiles.IsBackgroundSave(Request))
         {
             return new NoContentResult();

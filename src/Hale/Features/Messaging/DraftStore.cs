@@ -27,9 +27,16 @@ public sealed class DraftStore(HaleDbContext db, FieldEncryptor encryptor, Audit
         return new DraftContent(draft.Topic, draft.ClinicianId, payload?.Subject, payload?.Body);
     }
 
-    /// <summary>Saves (or replaces) the user's draft for a thread, or for a new message when <paramref name="threadId"/> is null.</summary>
-    public async Task SaveAsync(CurrentUser user, Guid? threadId, Guid? patientId, DraftContent content, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Saves (or replaces) the user's draft for a thread, or for a new message when <paramref name="threadId"/> is null.
+    /// An autosave that arrives after its form was sent (same idempotency key) is ignored, so a sent message never comes back as a draft.
+    /// </summary>
+    public async Task SaveAsync(CurrentUser user, Guid? threadId, Guid? patientId, DraftContent content, Guid idempotencyKey, CancellationToken cancellationToken = default)
     {
+        if (idempotencyKey != Guid.Empty && await db.Messages.AnyAsync(m => m.SenderUserId == user.Id && m.IdempotencyKey == idempotencyKey, cancellationToken))
+        {
+            return;
+        }
         var subject = content.Subject is { Length: > MessageRules.MaxSubjectLength * 2 } s ? s[..(MessageRules.MaxSubjectLength * 2)] : content.Subject;
         var body = content.Body is { Length: > MessageRules.MaxBodyLength * 2 } b ? b[..(MessageRules.MaxBodyLength * 2)] : content.Body;
         var drafts = await db.Drafts.Where(d => d.UserId == user.Id && d.ThreadId == threadId).ToListAsync(cancellationToken);

@@ -89,7 +89,7 @@ public sealed class ThreadModel(
         {
             return NotFound();
         }
-        await drafts.SaveAsync(me, Id, patientId, new DraftStore.DraftContent(null, null, null, Body), cancellationToken);
+        await drafts.SaveAsync(me, Id, patientId, new DraftStore.DraftContent(null, null, null, Body), IdempotencyKey, cancellationToken);
         if (FormFiles.IsBackgroundSave(Request))
         {
             return new NoContentResult();
