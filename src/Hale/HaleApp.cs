@@ -38,7 +38,8 @@ public static class HaleApp
         });
         if (quiet)
         {
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            // Commands print their own results; the log shows only what went wrong.
+            builder.Configuration.AddInMemoryCollection([new("Logging:LogLevel:Default", "Warning"), new("Logging:LogLevel:Hale", "Warning")]);
         }
         builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
         builder.Services.AddHaleCore(builder.Configuration);

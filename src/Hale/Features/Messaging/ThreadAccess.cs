@@ -1,4 +1,7 @@
+using Hale.Features.Patients;
 using Hale.Security;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace Hale.Features.Messaging;
 
@@ -8,7 +11,7 @@ namespace Hale.Features.Messaging;
 /// </summary>
 public static class ThreadAccess
 {
-    public static IQueryable<MessageThread> VisibleTo(this IQueryable<MessageThread> threads, CurrentUser user)
+    public static IQueryable<MessageThread> VisibleTo(this DbSet<MessageThread> threads, CurrentUser user)
     {
         if (user.IsPatient)
         {
@@ -17,8 +20,14 @@ public static class ThreadAccess
         }
         if (user.IsCareTeamRole)
         {
+            // "PatientId IN (the staff member's care-team patients)", not a correlated EXISTS per thread:
+            // the database then starts from the care-team index and reads only those patients' threads
+            // (IX_Threads_PatientId_LastMessageAt), where EXISTS made SQLite scan every thread in the database.
             var staffId = user.Id;
-            return threads.Where(t => t.Patient!.CareTeam.Any(m => m.StaffUserId == staffId));
+            var patients = threads.GetService<ICurrentDbContext>().Context.Set<CareTeamMember>()
+                .Where(m => m.StaffUserId == staffId)
+                .Select(m => m.PatientId);
+            return threads.Where(t => patients.Contains(t.PatientId));
         }
         return threads.Where(_ => false);
     }
