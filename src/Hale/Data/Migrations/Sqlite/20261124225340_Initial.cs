@@ -93,6 +93,20 @@ namespace Hale.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "DataProtectionKeys",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    FriendlyName = table.Column<string>(type: "TEXT", nullable: true),
+                    Xml = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DataProtectionKeys", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Practices",
                 columns: table => new
                 {
@@ -561,11 +575,25 @@ namespace Hale.Data.Migrations.Sqlite
                 name: "IX_Threads_PatientId_LastMessageAt",
                 table: "Threads",
                 columns: new[] { "PatientId", "LastMessageAt" });
+
+            // The audit trail is append-only (ONC (d)(2)): the database refuses updates and deletes.
+            // The hash chain still detects tampering by anyone who drops these triggers.
+            migrationBuilder.Sql("""
+                CREATE TRIGGER "AuditEvents_no_update" BEFORE UPDATE ON "AuditEvents"
+                BEGIN SELECT RAISE(ABORT, 'AuditEvents is append-only'); END;
+                """);
+            migrationBuilder.Sql("""
+                CREATE TRIGGER "AuditEvents_no_delete" BEFORE DELETE ON "AuditEvents"
+                BEGIN SELECT RAISE(ABORT, 'AuditEvents is append-only'); END;
+                """);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.Sql("DROP TRIGGER \"AuditEvents_no_update\";");
+            migrationBuilder.Sql("DROP TRIGGER \"AuditEvents_no_delete\";");
+
             migrationBuilder.DropTable(
                 name: "AspNetRoleClaims");
 
@@ -592,6 +620,9 @@ namespace Hale.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "DataKeys");
+
+            migrationBuilder.DropTable(
+                name: "DataProtectionKeys");
 
             migrationBuilder.DropTable(
                 name: "Drafts");

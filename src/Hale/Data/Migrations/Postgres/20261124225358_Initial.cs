@@ -94,6 +94,20 @@ namespace Hale.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "DataProtectionKeys",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    FriendlyName = table.Column<string>(type: "text", nullable: true),
+                    Xml = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DataProtectionKeys", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Practices",
                 columns: table => new
                 {
@@ -562,11 +576,31 @@ namespace Hale.Data.Migrations.Postgres
                 name: "IX_Threads_PatientId_LastMessageAt",
                 table: "Threads",
                 columns: new[] { "PatientId", "LastMessageAt" });
+
+            // The audit trail is append-only (ONC (d)(2)): the database refuses updates, deletes and truncation.
+            // The hash chain still detects tampering by anyone who drops this trigger.
+            migrationBuilder.Sql("""
+                CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    RAISE EXCEPTION 'AuditEvents is append-only';
+                END;
+                $$;
+                CREATE TRIGGER "AuditEvents_append_only" BEFORE UPDATE OR DELETE ON "AuditEvents"
+                    FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+                CREATE TRIGGER "AuditEvents_no_truncate" BEFORE TRUNCATE ON "AuditEvents"
+                    FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
+                """);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.Sql("""
+                DROP TRIGGER "AuditEvents_append_only" ON "AuditEvents";
+                DROP TRIGGER "AuditEvents_no_truncate" ON "AuditEvents";
+                DROP FUNCTION audit_events_append_only();
+                """);
+
             migrationBuilder.DropTable(
                 name: "AspNetRoleClaims");
 
@@ -593,6 +627,9 @@ namespace Hale.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "DataKeys");
+
+            migrationBuilder.DropTable(
+                name: "DataProtectionKeys");
 
             migrationBuilder.DropTable(
                 name: "Drafts");

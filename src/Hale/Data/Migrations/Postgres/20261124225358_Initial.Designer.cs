@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Hale.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresHaleDbContext))]
-    [Migration("20261124222527_Initial")]
+    [Migration("20261124225358_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -507,6 +507,25 @@ namespace Hale.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.ToTable("DataKeys");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole<System.Guid>", b =>
