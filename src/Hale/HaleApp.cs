@@ -76,7 +76,9 @@ public static class HaleApp
         {
             o.Cookie.Name = "hale-af";
             o.Cookie.HttpOnly = true;
-            o.Cookie.SameSite = SameSiteMode.Strict;
+            // Lax, not Strict: a Strict token cookie is not sent when a patient follows a link into Hale,
+            // so a fresh one would replace it and break the forms open in their other tabs.
+            o.Cookie.SameSite = SameSiteMode.Lax;
         });
         // Everything requires a signed-in user unless it says [AllowAnonymous]; a test lists the exceptions.
         services.AddAuthorizationBuilder()
@@ -130,6 +132,11 @@ internal sealed class StartupTasks(IServiceProvider services, DatabaseOptions da
         {
             await DemoSeeder.SeedAsync(services, cancellationToken);
             HaleCli.PrintDemoSignIns();
+        }
+        else if (await DemoSeeder.IsPresentAsync(services, cancellationToken))
+        {
+            // Demo accounts share a published password: never leave them in a real practice unnoticed.
+            Log.DemoAccountsPresent(logger);
         }
     }
 

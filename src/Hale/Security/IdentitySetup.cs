@@ -43,7 +43,9 @@ public static class IdentitySetup
             o.ExpireTimeSpan = TimeSpan.FromMinutes(30);
             o.SlidingExpiration = true;
         });
-        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        // Check the security stamp on every request (one indexed read): sign-out and password changes end
+        // other cookies at once, not minutes later.
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
         return services;
     }
 }

@@ -33,6 +33,9 @@ public static partial class Log
     [LoggerMessage(1201, LogLevel.Information, "Demo practice seeded: {Patients} patients, {Threads} threads")]
     public static partial void DemoSeeded(ILogger logger, int patients, int threads);
 
+    [LoggerMessage(1202, LogLevel.Warning, "This database holds the demo practice, whose accounts share a published password. Do not use it for real patients.")]
+    public static partial void DemoAccountsPresent(ILogger logger);
+
     [LoggerMessage(1300, LogLevel.Error, "Unhandled error (correlation {CorrelationId})")]
     public static partial void Unhandled(ILogger logger, Exception exception, string correlationId);
 }

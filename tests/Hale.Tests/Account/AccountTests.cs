@@ -2,7 +2,6 @@ using System.Net;
 using Hale.Cli;
 using Hale.Features.Account;
 using Hale.Tests.Infrastructure;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -11,21 +10,66 @@ namespace Hale.Tests.Account;
 public sealed class AccountTests(AppFixture fixture) : IClassFixture<AppFixture>
 {
     [Fact]
-    public async Task SignIn_UnknownEmailAndWrongPassword_GetTheSameAnswer()
+    public async Task SignIn_UnknownEmailWrongPasswordLockedAndNotYetActivated_AllGetTheSamePage()
     {
         var app = await fixture.ForAsync(Providers.Sqlite);
         var s = await Scenario.CreateAsync(app);
         var anonymous = Session.Anonymous(app);
+        string invitedEmail;
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            invitedEmail = $"invited.{Guid.NewGuid():N}@test.example";
+            await scope.ServiceProvider.GetRequiredService<Accounts>().InvitePatientAsync(s.PracticeId, invitedEmail, new Accounts.PatientDetails("In", "Vited", null, [s.Clinician.Id]));
+        }
+        for (var i = 0; i < 5; i++)
+        {
+            await anonymous.PostFormAsync("/account/sign-in", "/account/sign-in", new() { ["Email"] = s.PatientB.Email, ["Password"] = "lock-me-out-" + i });
+        }
 
-        var unknown = await anonymous.PostFormAsync("/account/sign-in", "/account/sign-in", new() { ["Email"] = "nobody@test.example", ["Password"] = "whatever-it-is-1" });
-        var wrong = await anonymous.PostFormAsync("/account/sign-in", "/account/sign-in", new() { ["Email"] = s.PatientA.Email, ["Password"] = "whatever-it-is-1" });
+        async Task<string> Attempt(string email)
+        {
+            var response = await anonymous.PostFormAsync("/account/sign-in", "/account/sign-in", new() { ["Email"] = email, ["Password"] = "whatever-it-is-1" });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var html = await response.Content.ReadAsStringAsync();
+            // the form echoes the e-mail typed and carries a fresh token; everything else must match
+            return System.Text.RegularExpressions.Regex.Replace(html.Replace(email, "EMAIL", StringComparison.Ordinal), "value=\"CfDJ8[^\"]*\"", "");
+        }
 
-        Assert.Equal(HttpStatusCode.OK, unknown.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
-        var unknownHtml = await unknown.Content.ReadAsStringAsync();
-        var wrongHtml = await wrong.Content.ReadAsStringAsync();
-        Assert.Contains(WebUtility.HtmlEncode(SignInModel.FailureMessage), unknownHtml, StringComparison.Ordinal);
-        Assert.Contains(WebUtility.HtmlEncode(SignInModel.FailureMessage), wrongHtml, StringComparison.Ordinal);
+        var unknown = await Attempt("nobody@test.example");
+        Assert.Contains(WebUtility.HtmlEncode(SignInModel.FailureMessage), unknown, StringComparison.Ordinal);
+        Assert.Equal(unknown, await Attempt(s.PatientA.Email));
+        Assert.Equal(unknown, await Attempt(s.PatientB.Email));
+        Assert.Equal(unknown, await Attempt(invitedEmail));
+    }
+
+    [Fact]
+    public async Task SignOut_CopiedCookieReplayedAfterwards_IsRejected()
+    {
+        var app = await fixture.ForAsync(Providers.Sqlite);
+        var s = await Scenario.CreateAsync(app);
+        var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        var signInPage = await client.GetAsync("/account/sign-in");
+        var antiforgeryCookie = signInPage.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("hale-af=", StringComparison.Ordinal)).Split(';')[0];
+        var token = Session.TokenIn(await signInPage.Content.ReadAsStringAsync());
+        using var signIn = new HttpRequestMessage(HttpMethod.Post, "/account/sign-in")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["Email"] = s.PatientA.Email, ["Password"] = Scenario.Password, ["__RequestVerificationToken"] = token }),
+        };
+        signIn.Headers.Add("Cookie", antiforgeryCookie);
+        var signedIn = await client.SendAsync(signIn);
+        var authCookie = signedIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("hale=", StringComparison.Ordinal)).Split(';')[0];
+
+        async Task<HttpStatusCode> WithCopiedCookie()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/messages");
+            request.Headers.Add("Cookie", authCookie);
+            return (await client.SendAsync(request)).StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await WithCopiedCookie());
+        var session = await Session.SignInAsync(app, s.PatientA);
+        Assert.Equal(HttpStatusCode.Redirect, (await session.PostFormAsync("/messages", "/account/sign-out", [])).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, await WithCopiedCookie());
     }
 
     [Fact]
@@ -71,7 +115,13 @@ public sealed class AccountTests(AppFixture fixture) : IClassFixture<AppFixture>
         var link = System.Text.RegularExpressions.Regex.Match(html, "http://localhost/account/activate/[A-Za-z0-9_-]+").Value;
         Assert.NotEmpty(link);
         var invitation = await app.WithDbAsync(db => db.Invitations.SingleAsync(i => db.Users.Any(u => u.Id == i.UserId && u.Email == email)));
-        Assert.Null(invitation.DeliveredAt); // waiting for a mail sender
+        Assert.Null(invitation.DeliveredAt); // waiting for a mail sender, which can rebuild the link
+        Assert.Equal(s.Admin.Id, invitation.CreatedByUserId);
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            Assert.Equal(link, await scope.ServiceProvider.GetRequiredService<Accounts>().LinkForDeliveryAsync(invitation));
+        }
+        Assert.DoesNotContain(link.Split('/')[^1], System.Text.Encoding.Latin1.GetString(invitation.TokenCipher!), StringComparison.Ordinal);
 
         var anonymous = Session.Anonymous(app);
         var path = new Uri(link).AbsolutePath;
@@ -84,6 +134,7 @@ public sealed class AccountTests(AppFixture fixture) : IClassFixture<AppFixture>
 
         var reused = await anonymous.Client.GetAsync(path);
         Assert.Equal(HttpStatusCode.NotFound, reused.StatusCode);
+        Assert.Null(await app.WithDbAsync(db => db.Invitations.Where(i => i.Id == invitation.Id).Select(i => i.TokenCipher).SingleAsync()));
         var patient = await Session.SignInAsync(app, new TestUser(Guid.Empty, email, "Nova Patient", Roles.Patient), "violet-harbor-lantern");
         Assert.Contains("Dr Clara Test and care team", await patient.Client.GetStringAsync("/messages/new"), StringComparison.Ordinal);
     }
@@ -185,6 +236,5 @@ public sealed class AccountTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Contains("\"storage\"", response.Headers.GetValues("Clear-Site-Data").Single(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Redirect, (await patient.Client.GetAsync("/messages")).StatusCode);
-        _ = app.Services.GetRequiredService<UserManager<HaleUser>>();
     }
 }

@@ -2,7 +2,9 @@ using System.Net;
 using System.Reflection;
 using Hale.Cli;
 using Hale.Data;
+using Hale.Features.Administration;
 using Hale.Features.Audit;
+using Hale.Features.Messaging;
 using Hale.Tests.Infrastructure;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.Routing;
@@ -13,15 +15,30 @@ namespace Hale.Tests.Audit;
 
 public sealed class AuditTests(AppFixture fixture) : IClassFixture<AppFixture>
 {
-    /// <summary>How to call each audited page; a page marked [Audited] without an entry here fails the test.</summary>
-    private static readonly Dictionary<Type, Func<Session, Scenario, (Guid Thread, Guid Attachment), Task<HttpResponseMessage>>> Calls = new()
-    {
-        [typeof(Hale.Features.Messaging.InboxModel)] = (c, s, t) => c.Client.GetAsync("/messages"),
-        [typeof(Hale.Features.Messaging.ThreadModel)] = (c, s, t) => c.Client.GetAsync($"/messages/{t.Thread}"),
-        [typeof(Hale.Features.Messaging.ComposeModel)] = (c, s, t) => c.StartThreadAsync(s.Clinician, "Audited compose", "Body"),
-        [typeof(Hale.Features.Messaging.AttachmentModel)] = (c, s, t) => c.Client.GetAsync($"/messages/attachments/{t.Attachment}"),
-        [typeof(Hale.Features.Administration.UsersModel)] = (c, s, t) => c.Client.GetAsync("/admin/users"),
-    };
+    private sealed record Call(Type Page, string Handler, string Action, bool AsAdmin, Func<Session, Scenario, (Guid Thread, Guid Attachment), Task<HttpResponseMessage>> Send);
+
+    /// <summary>Every handler of every audited page; an audited page with no entry here fails the test.</summary>
+    private static readonly Call[] Calls =
+    [
+        new(typeof(InboxModel), "GET", "thread.list", false, (c, s, t) => c.Client.GetAsync("/messages")),
+        new(typeof(ThreadModel), "GET", "thread.read", false, (c, s, t) => c.Client.GetAsync($"/messages/{t.Thread}")),
+        new(typeof(ThreadModel), "POST reply", "message.create", false, (c, s, t) => c.ReplyAsync(t.Thread, "Audited reply")),
+        new(typeof(ThreadModel), "POST draft", "draft.save", false, (c, s, t) => c.PostFormAsync("/messages", $"/messages/{t.Thread}?handler=SaveDraft", new() { ["Body"] = "draft" })),
+        new(typeof(ThreadModel), "GET with draft", "draft.read", false, (c, s, t) => c.Client.GetAsync($"/messages/{t.Thread}")),
+        new(typeof(ComposeModel), "POST", "thread.create", false, (c, s, t) => c.StartThreadAsync(s.Clinician, "Audited compose", "Body")),
+        new(typeof(ComposeModel), "POST draft", "draft.save", false, (c, s, t) => c.PostFormAsync("/messages", "/messages/new?handler=SaveDraft", new() { ["Subject"] = "d", ["Body"] = "d" })),
+        new(typeof(ComposeModel), "GET with draft", "draft.read", false, (c, s, t) => c.Client.GetAsync("/messages/new")),
+        new(typeof(AttachmentModel), "GET", "attachment.read", false, (c, s, t) => c.Client.GetAsync($"/messages/attachments/{t.Attachment}")),
+        new(typeof(UsersModel), "GET", "user.list", true, (c, s, t) => c.Client.GetAsync("/admin/users")),
+        new(typeof(UsersModel), "POST patient", "patient.invite", true, (c, s, t) => c.PostFormAsync("/admin/users", "/admin/users?handler=Patient", new() { ["GivenName"] = "Au", ["FamilyName"] = "Dit", ["PatientEmail"] = $"au.{Guid.NewGuid():N}@test.example" })),
+        new(typeof(UsersModel), "POST staff", "user.create", true, (c, s, t) => c.PostFormAsync("/admin/users", "/admin/users?handler=Staff", new() { ["StaffName"] = "Au Dit", ["StaffEmail"] = $"staff.{Guid.NewGuid():N}@test.example", ["StaffRole"] = "nurse" })),
+        new(typeof(UsersModel), "POST reinvite", "invitation.reissue", true, async (c, s, t) =>
+        {
+            var invited = await c.PostFormAsync("/admin/users", "/admin/users?handler=Staff", new() { ["StaffName"] = "Re Invite", ["StaffEmail"] = $"re.{Guid.NewGuid():N}@test.example", ["StaffRole"] = "nurse" });
+            var id = System.Text.RegularExpressions.Regex.Matches(await invited.Content.ReadAsStringAsync(), "name=\"userId\" value=\"([0-9a-f-]+)\"")[^1].Groups[1].Value;
+            return await c.PostFormAsync("/admin/users", "/admin/users?handler=Reinvite", new() { ["userId"] = id });
+        }),
+    ];
 
     /// <summary>Pages that touch no patient data and so write no audit row.</summary>
     private static readonly string[] Unaudited = ["/", "/account/sign-in", "/account/sign-out", "/error/{code:int?}", "/account/activate/{token}"];
@@ -37,23 +54,26 @@ public sealed class AuditTests(AppFixture fixture) : IClassFixture<AppFixture>
         var attachment = await app.WithDbAsync(db => db.Attachments.Where(a => a.ThreadId == thread).Select(a => a.Id).SingleAsync());
         var audited = typeof(HaleApp).Assembly.GetTypes().Where(t => t.GetCustomAttribute<AuditedAttribute>() is not null).ToList();
         Assert.NotEmpty(audited);
+        Assert.All(audited, page => Assert.True(Calls.Any(c => c.Page == page), $"{page.Name} is audited but this test does not call it: add it to {nameof(Calls)}."));
+        var admin = await Session.SignInAsync(app, s.Admin);
 
-        foreach (var page in audited)
+        foreach (var call in Calls)
         {
-            Assert.True(Calls.ContainsKey(page), $"{page.Name} is audited but this test does not call it: add it to {nameof(Calls)}.");
-            var action = page.GetCustomAttribute<AuditedAttribute>()!.Action;
-            var caller = page == typeof(Hale.Features.Administration.UsersModel) ? await Session.SignInAsync(app, s.Admin) : patient;
-            var callerId = page == typeof(Hale.Features.Administration.UsersModel) ? s.Admin.Id : s.PatientA.Id;
+            var (caller, callerId) = call.AsAdmin ? (admin, s.Admin.Id) : (patient, s.PatientA.Id);
             var before = await app.WithDbAsync(db => db.AuditEvents.MaxAsync(a => (long?)a.Sequence)) ?? 0;
 
-            var response = await Calls[page](caller, s, (thread, attachment));
+            var response = await call.Send(caller, s, (thread, attachment));
 
-            Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Redirect, $"{page.Name}: {response.StatusCode}");
+            Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Redirect or HttpStatusCode.NoContent, $"{call.Page.Name} {call.Handler}: {response.StatusCode}");
             var rows = await app.WithDbAsync(db => db.AuditEvents.Where(a => a.Sequence > before && a.UserId == callerId).ToListAsync());
-            var row = Assert.Single(rows, r => r.Action == action);
+            var row = Assert.Single(rows, r => r.Action == call.Action);
             Assert.Equal(AuditOutcome.Success, row.Outcome);
             Assert.False(string.IsNullOrEmpty(row.CorrelationId));
             Assert.False(string.IsNullOrEmpty(row.Role));
+            if (!call.AsAdmin)
+            {
+                Assert.Equal(s.PatientA.PatientId, row.PatientId);
+            }
         }
     }
 
@@ -127,8 +147,8 @@ public sealed class AuditTests(AppFixture fixture) : IClassFixture<AppFixture>
                     await db.Database.ExecuteSqlRawAsync("UPDATE \"AuditEvents\" SET \"Sequence\" = \"Sequence\" + 1000 WHERE \"Sequence\" >= {0}", victim);
                     await db.Database.ExecuteSqlRawAsync("UPDATE \"AuditEvents\" SET \"Sequence\" = \"Sequence\" - 999 WHERE \"Sequence\" >= {0}", victim + 1000);
                     await db.Database.ExecuteSqlRawAsync(
-                        "INSERT INTO \"AuditEvents\" (\"Sequence\", \"At\", \"Role\", \"Action\", \"ResourceType\", \"Outcome\", \"PreviousHash\", \"Hash\") " +
-                        "SELECT {0}, \"At\", 'admin', 'thread.read', 'Thread', 'success', \"PreviousHash\", \"Hash\" FROM \"AuditEvents\" WHERE \"Sequence\" = {1}", victim, victim + 1);
+                        "INSERT INTO \"AuditEvents\" (\"Id\", \"Sequence\", \"At\", \"Role\", \"Action\", \"ResourceType\", \"Outcome\", \"PreviousHash\", \"Hash\") " +
+                        "SELECT {2}, {0}, \"At\", 'admin', 'thread.read', 'Thread', 'success', \"PreviousHash\", \"Hash\" FROM \"AuditEvents\" WHERE \"Sequence\" = {1}", victim, victim + 1, Guid.NewGuid());
                     break;
             }
         });

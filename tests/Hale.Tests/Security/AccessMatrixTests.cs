@@ -62,8 +62,11 @@ public sealed partial class AccessMatrixTests(AppFixture fixture) : IClassFixtur
 
         var stored = await app.WithDbAsync(db => db.Messages.CountAsync(m => m.ThreadId == target.ThreadId));
         Assert.Equal(1, stored);
-        var denials = await app.WithDbAsync(db => db.AuditEvents.CountAsync(a => a.ResourceId == target.ThreadId.ToString() && a.Outcome == AuditOutcome.Denied));
-        Assert.True(denials >= outsiders.Length, $"every denied thread access is audited (found {denials})");
+        // Every denial is audited: three thread routes and the attachment, for each outsider.
+        var threadDenials = await app.WithDbAsync(db => db.AuditEvents.CountAsync(a => a.ResourceId == target.ThreadId.ToString() && a.Outcome == AuditOutcome.Denied));
+        var attachmentDenials = await app.WithDbAsync(db => db.AuditEvents.CountAsync(a => a.ResourceId == target.AttachmentId.ToString() && a.Outcome == AuditOutcome.Denied));
+        Assert.Equal(3 * outsiders.Length, threadDenials);
+        Assert.Equal(outsiders.Length, attachmentDenials);
     }
 
     [Theory]
@@ -81,8 +84,13 @@ public sealed partial class AccessMatrixTests(AppFixture fixture) : IClassFixtur
             Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
             Assert.StartsWith("/account/sign-in", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
         }
-        var post = await anonymous.PostFormAsync("/account/sign-in", $"/messages/{target.ThreadId}", new() { ["Body"] = "x", ["IdempotencyKey"] = Guid.NewGuid().ToString() });
-        Assert.Equal(HttpStatusCode.Redirect, post.StatusCode);
+        foreach (var url in new[] { $"/messages/{target.ThreadId}", $"/messages/{target.ThreadId}?handler=SaveDraft", "/messages/new", "/messages/new?handler=SaveDraft" })
+        {
+            var post = await anonymous.PostFormAsync("/account/sign-in", url, new() { ["Body"] = "x", ["Subject"] = "x", ["IdempotencyKey"] = Guid.NewGuid().ToString() });
+            Assert.Equal(HttpStatusCode.Redirect, post.StatusCode);
+            Assert.StartsWith("/account/sign-in", post.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+        }
+        Assert.Equal(0, await app.WithDbAsync(db => db.Drafts.CountAsync()));
         Assert.Equal(1, await app.WithDbAsync(db => db.Messages.CountAsync(m => m.ThreadId == target.ThreadId)));
     }
 

@@ -46,7 +46,9 @@ public sealed class EncryptionAtRestTests(AppFixture fixture) : IClassFixture<Ap
         var s = await Scenario.CreateAsync(app);
         var patient = await Session.SignInAsync(app, s.PatientA);
         var marker = Guid.NewGuid().ToString("N");
-        await patient.StartThreadOkAsync(s.Clinician, $"SUBJ-{marker}", $"BODY-{marker}", [($"FILE-{marker}.pdf", Files.Pdf($"ATTACH-{marker}"))]);
+        var threadId = await patient.StartThreadOkAsync(s.Clinician, $"SUBJ-{marker}", $"BODY-{marker}", [($"FILE-{marker}.pdf", Files.Pdf($"ATTACH-{marker}"))]);
+        await patient.PostFormAsync($"/messages/{threadId}", $"/messages/{threadId}?handler=SaveDraft", new() { ["Body"] = $"DRAFT-{marker}" });
+        Assert.Equal(1, await app.WithDbAsync(db => db.Drafts.CountAsync(d => d.ThreadId == threadId)));
 
         await using var connection = new NpgsqlConnection(app.ConnectionString);
         await connection.OpenAsync();
@@ -60,10 +62,11 @@ public sealed class EncryptionAtRestTests(AppFixture fixture) : IClassFixture<Ap
         }
     }
 
-    [Fact]
-    public async Task KeysRotate_NewDataKeyAndRewrappedMaster_OldMessagesStayReadable()
+    [Theory]
+    [MemberData(nameof(Providers.All), MemberType = typeof(Providers))]
+    public async Task KeysRotate_NewDataKeyAndRewrappedMaster_OldMessagesStayReadable(string provider)
     {
-        var app = await fixture.ForAsync(Providers.Sqlite);
+        await using var app = await HaleFactory.CreateAsync(provider); // rotation changes the whole key ring
         var s = await Scenario.CreateAsync(app);
         var patient = await Session.SignInAsync(app, s.PatientA);
         var before = await patient.StartThreadOkAsync(s.Clinician, "Before rotation", "Written under the first key.");

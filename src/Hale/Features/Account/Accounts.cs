@@ -14,6 +14,8 @@ public sealed class Accounts(
     HaleDbContext db,
     UserManager<HaleUser> users,
     AuditTrail audit,
+    FieldEncryptor encryptor,
+    IHttpContextAccessor http,
     TimeProvider clock,
     HaleOptions options,
     ILogger<Accounts> logger)
@@ -110,6 +112,8 @@ public sealed class Accounts(
         user.EmailConfirmed = true;
         await users.UpdateAsync(user);
         invitation.UsedAt = clock.GetUtcNow().UtcDateTime;
+        invitation.TokenCipher = null; // a used link is never sent again
+        invitation.KeyId = null;
         var patientId = await db.Patients.Where(p => p.UserId == user.Id).Select(p => (Guid?)p.Id).SingleOrDefaultAsync(cancellationToken);
         audit.Add("account.activate", "User", user.Id.ToString(), patientId);
         await db.SaveChangesAsync(cancellationToken);
@@ -127,9 +131,14 @@ public sealed class Accounts(
             return null;
         }
         var now = clock.GetUtcNow().UtcDateTime;
-        await db.Invitations.Where(i => i.UserId == userId && i.UsedAt == null).ExecuteUpdateAsync(s => s.SetProperty(i => i.ExpiresAt, now), cancellationToken);
-        var link = AddInvitation(user.Id, now);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Invitations.Where(i => i.UserId == userId && i.UsedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.ExpiresAt, now).SetProperty(i => i.TokenCipher, (byte[]?)null), cancellationToken);
+        var link = await AddInvitationAsync(user.Id, now, cancellationToken);
+        var patientId = await db.Patients.Where(p => p.UserId == user.Id).Select(p => (Guid?)p.Id).SingleOrDefaultAsync(cancellationToken);
+        audit.Add("invitation.reissue", "User", user.Id.ToString(), patientId);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return link;
     }
 
@@ -196,7 +205,7 @@ public sealed class Accounts(
             db.Patients.Add(record);
             patientId = record.Id;
         }
-        var link = password is null ? AddInvitation(user.Id, now) : null;
+        var link = password is null ? await AddInvitationAsync(user.Id, now, cancellationToken) : null;
         audit.Add(patient is null ? "user.create" : "patient.invite", patient is null ? "User" : "Patient", (patientId ?? user.Id).ToString(), patientId);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -204,19 +213,34 @@ public sealed class Accounts(
         return new Created(user, link, new Dictionary<string, string>());
     }
 
-    private string AddInvitation(Guid userId, DateTime now)
+    private async Task<string> AddInvitationAsync(Guid userId, DateTime now, CancellationToken cancellationToken)
     {
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var id = Guid.CreateVersion7();
+        var sealedToken = await encryptor.EncryptAsync(token, InvitationContext(id), cancellationToken);
         db.Invitations.Add(new Invitation
         {
-            Id = Guid.CreateVersion7(),
+            Id = id,
             UserId = userId,
             TokenHash = HashToken(token),
+            TokenCipher = sealedToken.Cipher,
+            KeyId = sealedToken.KeyId,
             CreatedAt = now,
             ExpiresAt = now + InvitationLifetime,
+            CreatedByUserId = CurrentUser.From(http.HttpContext?.User ?? new())?.Id,
         });
-        return $"{options.PublicBaseUrl.TrimEnd('/')}/account/activate/{token}";
+        return ActivationLink(token);
     }
+
+    /// <summary>The link for an invitation not yet delivered or used, for the mail sender; null once it is spent.</summary>
+    public async Task<string?> LinkForDeliveryAsync(Invitation invitation, CancellationToken cancellationToken = default) =>
+        invitation is { TokenCipher: { } cipher, KeyId: { } keyId, UsedAt: null }
+            ? ActivationLink(await encryptor.DecryptStringAsync(cipher, keyId, InvitationContext(invitation.Id), cancellationToken))
+            : null;
+
+    private string ActivationLink(string token) => $"{options.PublicBaseUrl.TrimEnd('/')}/account/activate/{token}";
+
+    private static string InvitationContext(Guid id) => $"invitation:{id:N}";
 
     private static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }

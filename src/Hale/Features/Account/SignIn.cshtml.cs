@@ -55,6 +55,11 @@ public sealed class SignInModel(SignInManager<HaleUser> signIn, UserManager<Hale
             return Page();
         }
         var result = await signIn.PasswordSignInAsync(user, Password!, isPersistent: false, lockoutOnFailure: true);
+        if (result.IsLockedOut || user.PasswordHash is null)
+        {
+            // Identity answers these without hashing; spend the same time so timing does not reveal the account.
+            new PasswordHasher<HaleUser>().VerifyHashedPassword(new HaleUser { DisplayName = "", Role = "" }, DummyHash.Value, Password!);
+        }
         if (!result.Succeeded)
         {
             Log.SignInFailed(logger, result.IsLockedOut);

@@ -46,6 +46,7 @@ public static class AuditChain
     {
         var canonical = string.Join('\u001f',
             a.Sequence.ToString(CultureInfo.InvariantCulture),
+            a.Id.ToString("N"),
             a.At.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
             a.UserId?.ToString("N") ?? "",
             a.Role,

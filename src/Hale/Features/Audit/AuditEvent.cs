@@ -9,6 +9,9 @@ namespace Hale.Features.Audit;
 /// </summary>
 public sealed class AuditEvent
 {
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+
+    /// <summary>Position in the chain: 1, 2, 3… with no gaps; unique, so two writers can never fork the chain.</summary>
     public long Sequence { get; set; }
     public DateTime At { get; set; }
     public Guid? UserId { get; set; }
@@ -40,8 +43,8 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
 {
     public void Configure(EntityTypeBuilder<AuditEvent> builder)
     {
-        builder.HasKey(a => a.Sequence);
-        builder.Property(a => a.Sequence).ValueGeneratedNever();
+        builder.HasKey(a => a.Id);
+        builder.HasIndex(a => a.Sequence).IsUnique();
         builder.Property(a => a.Role).HasMaxLength(20);
         builder.Property(a => a.Action).HasMaxLength(60);
         builder.Property(a => a.ResourceType).HasMaxLength(60);

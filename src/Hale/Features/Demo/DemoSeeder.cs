@@ -57,6 +57,12 @@ public static class DemoSeeder
         (MessageTopic.Other, "Travel vaccination", "I am travelling to Kenya in March. Which vaccines do I need?", "Please book a travel consultation; yellow fever and typhoid are usually advised."),
     ];
 
+    public static async Task<bool> IsPresentAsync(IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<HaleDbContext>().Practices.AnyAsync(p => p.Name == PracticeName, cancellationToken);
+    }
+
     /// <summary>Seeds the demo into an empty database; returns false if there was already data.</summary>
     public static async Task<bool> SeedAsync(IServiceProvider services, CancellationToken cancellationToken = default)
     {

@@ -46,7 +46,7 @@ public sealed class ComposeModel(HaleDbContext db, MessageSender sender, DraftSt
             return NotFound();
         }
         await LoadChoicesAsync(me, cancellationToken);
-        if (await drafts.LoadAsync(me, null, cancellationToken) is { } draft)
+        if (await drafts.LoadAsync(me, null, me.PatientId, cancellationToken) is { } draft)
         {
             (Topic, ClinicianId, Subject, Body) = (draft.Topic, draft.ClinicianId, draft.Subject, draft.Body);
             DraftRestored = true;
@@ -65,6 +65,10 @@ public sealed class ComposeModel(HaleDbContext db, MessageSender sender, DraftSt
         if (!me.IsPatient)
         {
             return NotFound();
+        }
+        if (IdempotencyKey == Guid.Empty)
+        {
+            return BadRequest(); // every Hale form carries one; without it a retry could not be recognised
         }
         var files = await FormFiles.ReadAsync(Attachments, cancellationToken);
         var result = await sender.StartThreadAsync(me, new NewThreadInput(Topic, ClinicianId, Subject), Body, files, IdempotencyKey, cancellationToken);

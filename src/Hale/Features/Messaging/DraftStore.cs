@@ -13,7 +13,8 @@ public sealed class DraftStore(HaleDbContext db, FieldEncryptor encryptor, Audit
 
     private sealed record Payload(string? Subject, string? Body);
 
-    public async Task<DraftContent?> LoadAsync(CurrentUser user, Guid? threadId, CancellationToken cancellationToken = default)
+    /// <param name="patientId">The patient the draft is about, for the audit trail.</param>
+    public async Task<DraftContent?> LoadAsync(CurrentUser user, Guid? threadId, Guid? patientId, CancellationToken cancellationToken = default)
     {
         var draft = await db.Drafts.AsNoTracking().Where(d => d.UserId == user.Id && d.ThreadId == threadId)
             .OrderByDescending(d => d.UpdatedAt).FirstOrDefaultAsync(cancellationToken);
@@ -21,8 +22,14 @@ public sealed class DraftStore(HaleDbContext db, FieldEncryptor encryptor, Audit
         {
             return null;
         }
+        if (await SentAsync(user, draft.IdempotencyKey, cancellationToken))
+        {
+            // An autosave landed after its form was sent: the text is in the thread, not a draft.
+            await db.Drafts.Where(d => d.Id == draft.Id).ExecuteDeleteAsync(cancellationToken);
+            return null;
+        }
         var json = await encryptor.DecryptAsync(draft.ContentCipher, draft.KeyId, Contexts.Draft(draft.Id), cancellationToken);
-        await audit.RecordAsync("draft.read", "Draft", draft.Id.ToString(), user.PatientId, cancellationToken: cancellationToken);
+        await audit.RecordAsync("draft.read", "Draft", draft.Id.ToString(), patientId, cancellationToken: cancellationToken);
         var payload = JsonSerializer.Deserialize<Payload>(json);
         return new DraftContent(draft.Topic, draft.ClinicianId, payload?.Subject, payload?.Body);
     }
@@ -33,7 +40,7 @@ public sealed class DraftStore(HaleDbContext db, FieldEncryptor encryptor, Audit
     /// </summary>
     public async Task SaveAsync(CurrentUser user, Guid? threadId, Guid? patientId, DraftContent content, Guid idempotencyKey, CancellationToken cancellationToken = default)
     {
-        if (idempotencyKey != Guid.Empty && await db.Messages.AnyAsync(m => m.SenderUserId == user.Id && m.IdempotencyKey == idempotencyKey, cancellationToken))
+        if (await SentAsync(user, idempotencyKey, cancellationToken))
         {
             return;
         }
@@ -53,7 +60,12 @@ public sealed class DraftStore(HaleDbContext db, FieldEncryptor encryptor, Audit
         draft.Topic = content.Topic is { } t && Enum.IsDefined(t) ? t : null;
         draft.ClinicianId = content.ClinicianId;
         draft.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        draft.IdempotencyKey = idempotencyKey;
         audit.Add("draft.save", "Draft", draft.Id.ToString(), patientId);
         await db.SaveChangesAsync(cancellationToken);
     }
+
+    private async Task<bool> SentAsync(CurrentUser user, Guid idempotencyKey, CancellationToken cancellationToken) =>
+        idempotencyKey != Guid.Empty
+        && await db.Messages.AnyAsync(m => m.SenderUserId == user.Id && m.IdempotencyKey == idempotencyKey, cancellationToken);
 }

@@ -99,6 +99,9 @@ public sealed class MessageDraft
     public required byte[] ContentCipher { get; set; }
     public required string KeyId { get; set; }
     public DateTime UpdatedAt { get; set; }
+
+    /// <summary>The idempotency key of the form the draft came from: once a message with it exists, the draft is spent.</summary>
+    public Guid IdempotencyKey { get; set; }
 }
 
 internal sealed class MessageThreadConfiguration : IEntityTypeConfiguration<MessageThread>

@@ -33,7 +33,7 @@ public sealed class InboxModel(HaleDbContext db, FieldEncryptor encryptor, Audit
             return NotFound();
         }
         IsStaff = !me.IsPatient;
-        PageNumber = Math.Max(1, PageNumber);
+        PageNumber = Math.Clamp(PageNumber, 1, 100_000);
         Zone = (await db.Practices.AsNoTracking().SingleAsync(p => p.Id == me.PracticeId, cancellationToken)).TimeZoneInfo;
 
         var visible = db.Threads.VisibleTo(me);
@@ -87,7 +87,17 @@ public sealed class InboxModel(HaleDbContext db, FieldEncryptor encryptor, Audit
             rows.Add(new Row(t.Id, subject, t.Topic, t.LastMessageAt, t.Unread, unreadCounts.GetValueOrDefault(t.Id), names.GetValueOrDefault(t.PatientId), t.MessageCount));
         }
         Threads = rows;
-        await audit.RecordAsync("thread.list", "Thread", null, me.IsPatient ? me.PatientId : null, cancellationToken: cancellationToken);
+        // One event per patient whose subjects were shown, so "who looked at my record" sees inbox views too.
+        var shown = page.Select(t => t.PatientId).Distinct().ToList();
+        if (shown.Count == 0)
+        {
+            audit.Add("thread.list", "Thread", null, me.IsPatient ? me.PatientId : null);
+        }
+        foreach (var patientId in shown)
+        {
+            audit.Add("thread.list", "Thread", null, patientId);
+        }
+        await db.SaveChangesAsync(cancellationToken);
         return Page();
     }
 }

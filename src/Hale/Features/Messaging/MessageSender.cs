@@ -29,6 +29,7 @@ public sealed class MessageSender(
             return existing;
         }
 
+        body = NormalizeLineBreaks(body);
         var errors = ValidateBody(body, files);
         var subject = input.Subject?.Trim();
         if (input.Topic is null || !Enum.IsDefined(input.Topic.Value))
@@ -69,7 +70,9 @@ public sealed class MessageSender(
         };
         thread.SubjectCipher = await encryptor.EncryptWithAsync(keyId, subject!, Contexts.ThreadSubject(thread.Id), cancellationToken);
         db.Threads.Add(thread);
-        return await StoreAsync(sender, thread, body!, files, idempotencyKey, keyId, now, "thread.create", cancellationToken);
+        thread.LastMessageAt = now;
+        thread.MessageCount = 1;
+        return await StoreAsync(sender, thread, isNew: true, body!, files, idempotencyKey, keyId, now, cancellationToken);
     }
 
     public async Task<SendResult> ReplyAsync(CurrentUser sender, Guid threadId, string? body, IReadOnlyList<IncomingFile> files, Guid idempotencyKey, CancellationToken cancellationToken = default)
@@ -84,6 +87,7 @@ public sealed class MessageSender(
         {
             return existing;
         }
+        body = NormalizeLineBreaks(body);
         var errors = ValidateBody(body, files);
         if (errors.Count > 0)
         {
@@ -92,7 +96,7 @@ public sealed class MessageSender(
         }
         var now = clock.GetUtcNow().UtcDateTime;
         var keyId = await encryptor.ActiveKeyIdAsync(cancellationToken);
-        return await StoreAsync(sender, thread, body!, files, idempotencyKey, keyId, now, "message.create", cancellationToken);
+        return await StoreAsync(sender, thread, isNew: false, body!, files, idempotencyKey, keyId, now, cancellationToken);
     }
 
     public async Task<IReadOnlyList<Guid>> CareTeamCliniciansAsync(Guid patientId, CancellationToken cancellationToken) =>
@@ -150,8 +154,8 @@ public sealed class MessageSender(
         return new SendResult(existing.ThreadId, existing.Id, Duplicate: true, new Dictionary<string, string>());
     }
 
-    private async Task<SendResult> StoreAsync(CurrentUser sender, MessageThread thread, string body, IReadOnlyList<IncomingFile> files,
-        Guid idempotencyKey, string keyId, DateTime now, string action, CancellationToken cancellationToken)
+    private async Task<SendResult> StoreAsync(CurrentUser sender, MessageThread thread, bool isNew, string body, IReadOnlyList<IncomingFile> files,
+        Guid idempotencyKey, string keyId, DateTime now, CancellationToken cancellationToken)
     {
         var message = new Message
         {
@@ -179,18 +183,32 @@ public sealed class MessageSender(
                 KeyId = keyId,
             });
         }
-        db.Messages.Add(message);
-        thread.LastMessageAt = now;
-        thread.MessageCount++;
-        await MarkReadAsync(sender.Id, thread.Id, now, cancellationToken);
-        var draft = await db.Drafts.Where(d => d.UserId == sender.Id && d.ThreadId == (action == "thread.create" ? null : thread.Id))
-            .ToListAsync(cancellationToken);
-        db.Drafts.RemoveRange(draft);
-        audit.Add(action, "Message", message.Id.ToString(), thread.PatientId);
 
         try
         {
+            // One transaction: the message, the thread's counters, the sender's read mark, the spent draft
+            // and the audit event commit together or not at all.
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (!isNew)
+            {
+                // Counted in SQL, not read-modify-write: concurrent replies must not lose an increment.
+                await db.Threads.Where(t => t.Id == thread.Id).ExecuteUpdateAsync(u => u
+                    .SetProperty(t => t.MessageCount, t => t.MessageCount + 1)
+                    .SetProperty(t => t.LastMessageAt, t => t.LastMessageAt > now ? t.LastMessageAt : now), cancellationToken);
+            }
+            await db.Drafts.Where(d => d.UserId == sender.Id && d.ThreadId == (isNew ? null : thread.Id)).ExecuteDeleteAsync(cancellationToken);
+            db.Messages.Add(message);
+            if (isNew)
+            {
+                db.ThreadReadStates.Add(new ThreadReadState { UserId = sender.Id, ThreadId = thread.Id, LastReadAt = now });
+            }
+            else
+            {
+                await ReadMarks.MarkAsync(db, sender.Id, thread.Id, now, cancellationToken);
+            }
+            audit.Add(isNew ? "thread.create" : "message.create", "Message", message.Id.ToString(), thread.PatientId);
             await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
         catch (DbUpdateException)
         {
@@ -206,18 +224,8 @@ public sealed class MessageSender(
         return new SendResult(thread.Id, message.Id, Duplicate: false, new Dictionary<string, string>());
     }
 
-    private async Task MarkReadAsync(Guid userId, Guid threadId, DateTime now, CancellationToken cancellationToken)
-    {
-        var state = await db.ThreadReadStates.FindAsync([userId, threadId], cancellationToken);
-        if (state is null)
-        {
-            db.ThreadReadStates.Add(new ThreadReadState { UserId = userId, ThreadId = threadId, LastReadAt = now });
-        }
-        else
-        {
-            state.LastReadAt = now;
-        }
-    }
+    /// <summary>Browsers send CRLF; counted and stored as LF so the limit matches what the text area counted.</summary>
+    private static string? NormalizeLineBreaks(string? body) => body?.ReplaceLineEndings("\n");
 }
 
 /// <summary>Associated data for each encrypted field: binds a ciphertext to its row and column.</summary>

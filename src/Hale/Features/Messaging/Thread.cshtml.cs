@@ -45,6 +45,7 @@ public sealed class ThreadModel(
     public TimeZoneInfo Zone { get; private set; } = TimeZoneInfo.Utc;
     public Practice? Practice { get; private set; }
     public bool AttachmentsNeedChoosingAgain { get; private set; }
+    public Guid PatientId { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
@@ -54,13 +55,17 @@ public sealed class ThreadModel(
             return NotFound();
         }
         IdempotencyKey = Guid.NewGuid();
-        Body = (await drafts.LoadAsync(me, Id, cancellationToken))?.Body;
+        Body = (await drafts.LoadAsync(me, Id, PatientId, cancellationToken))?.Body;
         return Page();
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         var me = CurrentUser.Require(User);
+        if (IdempotencyKey == Guid.Empty)
+        {
+            return BadRequest(); // every Hale form carries one; without it a retry could not be recognised
+        }
         var files = await FormFiles.ReadAsync(Attachments, cancellationToken);
         var result = await sender.ReplyAsync(me, Id, Body, files, IdempotencyKey, cancellationToken);
         if (result.ThreadNotFound)
@@ -87,6 +92,8 @@ public sealed class ThreadModel(
         var patientId = await db.Threads.VisibleTo(me).Where(t => t.Id == Id).Select(t => (Guid?)t.PatientId).SingleOrDefaultAsync(cancellationToken);
         if (patientId is null)
         {
+            var exists = await db.Threads.AnyAsync(t => t.Id == Id, cancellationToken);
+            await audit.RecordAsync("draft.save", "Thread", Id.ToString(), null, exists ? AuditOutcome.Denied : AuditOutcome.NotFound, cancellationToken: cancellationToken);
             return NotFound();
         }
         await drafts.SaveAsync(me, Id, patientId, new DraftStore.DraftContent(null, null, null, Body), IdempotencyKey, cancellationToken);
@@ -109,6 +116,7 @@ public sealed class ThreadModel(
             await audit.RecordAsync("thread.read", "Thread", Id.ToString(), null, exists ? AuditOutcome.Denied : AuditOutcome.NotFound, cancellationToken: cancellationToken);
             return false;
         }
+        PatientId = thread.PatientId;
         Practice = await db.Practices.AsNoTracking().SingleAsync(p => p.Id == me.PracticeId, cancellationToken);
         Zone = Practice.TimeZoneInfo;
         Subject = await encryptor.DecryptStringAsync(thread.SubjectCipher, thread.KeyId, Contexts.ThreadSubject(thread.Id), cancellationToken);
@@ -141,21 +149,15 @@ public sealed class ThreadModel(
         }
         Messages = views;
 
-        if (markRead)
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (markRead && rows.Count > 0)
         {
-            var now = clock.GetUtcNow().UtcDateTime;
-            var state = await db.ThreadReadStates.FindAsync([me.Id, thread.Id], cancellationToken);
-            if (state is null)
-            {
-                db.ThreadReadStates.Add(new ThreadReadState { UserId = me.Id, ThreadId = thread.Id, LastReadAt = now });
-            }
-            else if (state.LastReadAt < now)
-            {
-                state.LastReadAt = now;
-            }
+            // Read up to the newest message shown, not "now": a reply that commits a moment later stays unread.
+            await ReadMarks.MarkAsync(db, me.Id, thread.Id, rows[^1].SentAt, cancellationToken);
         }
         audit.Add("thread.read", "Thread", thread.Id.ToString(), thread.PatientId);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return true;
     }
 }

@@ -18,8 +18,11 @@
                 navigator.sendBeacon(url, data);
                 return;
             }
-            fetch(url, { method: 'POST', body: data, credentials: 'same-origin' }).then(function (r) {
-                if (status) { status.textContent = r.ok ? 'Draft saved.' : 'Draft not saved.'; }
+            // Only a 204 means saved: an expired session answers with a redirect to sign-in.
+            fetch(url, { method: 'POST', body: data, credentials: 'same-origin', redirect: 'manual' }).then(function (r) {
+                var saved = r.status === 204;
+                if (!saved) { dirty = true; }
+                if (status) { status.textContent = saved ? 'Draft saved.' : 'Draft not saved: you may need to sign in again.'; }
             }).catch(function () {
                 if (status) { status.textContent = 'Draft not saved: check your connection.'; }
                 dirty = true;

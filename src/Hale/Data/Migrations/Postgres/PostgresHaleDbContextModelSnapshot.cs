@@ -123,6 +123,13 @@ namespace Hale.Data.Migrations.Postgres
                     b.Property<DateTime>("ExpiresAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<byte[]>("TokenCipher")
+                        .HasColumnType("bytea");
+
                     b.Property<string>("TokenHash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -148,8 +155,9 @@ namespace Hale.Data.Migrations.Postgres
 
             modelBuilder.Entity("Hale.Features.Audit.AuditEvent", b =>
                 {
-                    b.Property<long>("Sequence")
-                        .HasColumnType("bigint");
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
 
                     b.Property<string>("Action")
                         .IsRequired()
@@ -199,10 +207,16 @@ namespace Hale.Data.Migrations.Postgres
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
 
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint");
+
                     b.Property<Guid?>("UserId")
                         .HasColumnType("uuid");
 
-                    b.HasKey("Sequence");
+                    b.HasKey("Id");
+
+                    b.HasIndex("Sequence")
+                        .IsUnique();
 
                     b.HasIndex("PatientId", "At");
 
@@ -307,6 +321,9 @@ namespace Hale.Data.Migrations.Postgres
                     b.Property<byte[]>("ContentCipher")
                         .IsRequired()
                         .HasColumnType("bytea");
+
+                    b.Property<Guid>("IdempotencyKey")
+                        .HasColumnType("uuid");
 
                     b.Property<string>("KeyId")
                         .IsRequired()

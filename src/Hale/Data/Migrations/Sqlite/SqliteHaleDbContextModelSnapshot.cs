@@ -118,6 +118,13 @@ namespace Hale.Data.Migrations.Sqlite
                     b.Property<DateTime>("ExpiresAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("TokenCipher")
+                        .HasColumnType("BLOB");
+
                     b.Property<string>("TokenHash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -143,8 +150,9 @@ namespace Hale.Data.Migrations.Sqlite
 
             modelBuilder.Entity("Hale.Features.Audit.AuditEvent", b =>
                 {
-                    b.Property<long>("Sequence")
-                        .HasColumnType("INTEGER");
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Action")
                         .IsRequired()
@@ -194,10 +202,16 @@ namespace Hale.Data.Migrations.Sqlite
                         .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("Sequence")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid?>("UserId")
                         .HasColumnType("TEXT");
 
-                    b.HasKey("Sequence");
+                    b.HasKey("Id");
+
+                    b.HasIndex("Sequence")
+                        .IsUnique();
 
                     b.HasIndex("PatientId", "At");
 
@@ -302,6 +316,9 @@ namespace Hale.Data.Migrations.Sqlite
                     b.Property<byte[]>("ContentCipher")
                         .IsRequired()
                         .HasColumnType("BLOB");
+
+                    b.Property<Guid>("IdempotencyKey")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("KeyId")
                         .IsRequired()

@@ -1,10 +1,9 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Hale.Data.Migrations.Postgres
+namespace Hale.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class Initial : Migration
@@ -16,10 +15,10 @@ namespace Hale.Data.Migrations.Postgres
                 name: "AspNetRoles",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    Name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    ConcurrencyStamp = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    NormalizedName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -30,25 +29,25 @@ namespace Hale.Data.Migrations.Postgres
                 name: "AspNetUsers",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    DisplayName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Role = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    PracticeId = table.Column<Guid>(type: "uuid", nullable: false),
-                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
-                    UserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedUserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    Email = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedEmail = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    EmailConfirmed = table.Column<bool>(type: "boolean", nullable: false),
-                    PasswordHash = table.Column<string>(type: "text", nullable: true),
-                    SecurityStamp = table.Column<string>(type: "text", nullable: true),
-                    ConcurrencyStamp = table.Column<string>(type: "text", nullable: true),
-                    PhoneNumber = table.Column<string>(type: "text", nullable: true),
-                    PhoneNumberConfirmed = table.Column<bool>(type: "boolean", nullable: false),
-                    TwoFactorEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    LockoutEnd = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LockoutEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    AccessFailedCount = table.Column<int>(type: "integer", nullable: false)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    DisplayName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Role = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    PracticeId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    UserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    NormalizedUserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Email = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    NormalizedEmail = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    EmailConfirmed = table.Column<bool>(type: "INTEGER", nullable: false),
+                    PasswordHash = table.Column<string>(type: "TEXT", nullable: true),
+                    SecurityStamp = table.Column<string>(type: "TEXT", nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "TEXT", nullable: true),
+                    PhoneNumber = table.Column<string>(type: "TEXT", nullable: true),
+                    PhoneNumberConfirmed = table.Column<bool>(type: "INTEGER", nullable: false),
+                    TwoFactorEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    LockoutEnd = table.Column<DateTimeOffset>(type: "TEXT", nullable: true),
+                    LockoutEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    AccessFailedCount = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -59,34 +58,35 @@ namespace Hale.Data.Migrations.Postgres
                 name: "AuditEvents",
                 columns: table => new
                 {
-                    Sequence = table.Column<long>(type: "bigint", nullable: false),
-                    At = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
-                    UserId = table.Column<Guid>(type: "uuid", nullable: true),
-                    Role = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    PatientId = table.Column<Guid>(type: "uuid", nullable: true),
-                    Action = table.Column<string>(type: "character varying(60)", maxLength: 60, nullable: false),
-                    ResourceType = table.Column<string>(type: "character varying(60)", maxLength: 60, nullable: false),
-                    ResourceId = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
-                    Outcome = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    ClientAddress = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    CorrelationId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    PreviousHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Sequence = table.Column<long>(type: "INTEGER", nullable: false),
+                    At = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    UserId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    Role = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    Action = table.Column<string>(type: "TEXT", maxLength: 60, nullable: false),
+                    ResourceType = table.Column<string>(type: "TEXT", maxLength: 60, nullable: false),
+                    ResourceId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    Outcome = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    ClientAddress = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    CorrelationId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    PreviousHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Hash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_AuditEvents", x => x.Sequence);
+                    table.PrimaryKey("PK_AuditEvents", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
                 name: "DataKeys",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
-                    MasterKeyId = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
-                    WrappedKey = table.Column<byte[]>(type: "bytea", nullable: false),
-                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
-                    IsActive = table.Column<bool>(type: "boolean", nullable: false)
+                    Id = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
+                    MasterKeyId = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
+                    WrappedKey = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    IsActive = table.Column<bool>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -97,10 +97,10 @@ namespace Hale.Data.Migrations.Postgres
                 name: "DataProtectionKeys",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    FriendlyName = table.Column<string>(type: "text", nullable: true),
-                    Xml = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    FriendlyName = table.Column<string>(type: "TEXT", nullable: true),
+                    Xml = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -111,11 +111,11 @@ namespace Hale.Data.Migrations.Postgres
                 name: "Practices",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    ResponseBusinessDays = table.Column<int>(type: "integer", nullable: false),
-                    EmergencyNumber = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    TimeZone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    ResponseBusinessDays = table.Column<int>(type: "INTEGER", nullable: false),
+                    EmergencyNumber = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    TimeZone = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false)
                 },
                 constraints: table =>
                 {
@@ -126,11 +126,11 @@ namespace Hale.Data.Migrations.Postgres
                 name: "AspNetRoleClaims",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    RoleId = table.Column<Guid>(type: "uuid", nullable: false),
-                    ClaimType = table.Column<string>(type: "text", nullable: true),
-                    ClaimValue = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    RoleId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ClaimType = table.Column<string>(type: "TEXT", nullable: true),
+                    ClaimValue = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -147,11 +147,11 @@ namespace Hale.Data.Migrations.Postgres
                 name: "AspNetUserClaims",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
-                    ClaimType = table.Column<string>(type: "text", nullable: true),
-                    ClaimValue = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    UserId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ClaimType = table.Column<string>(type: "TEXT", nullable: true),
+                    ClaimValue = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -168,10 +168,10 @@ namespace Hale.Data.Migrations.Postgres
                 name: "AspNetUserLogins",
                 columns: table => new
                 {
-                    LoginProvider = table.Column<string>(type: "text", nullable: false),
-                    ProviderKey = table.Column<string>(type: "text", nullable: false),
-                    ProviderDisplayName = table.Column<string>(type: "text", nullable: true),
-                    UserId = table.Column<Guid>(type: "uuid", nullable: false)
+                    LoginProvider = table.Column<string>(type: "TEXT", nullable: false),
+                    ProviderKey = table.Column<string>(type: "TEXT", nullable: false),
+                    ProviderDisplayName = table.Column<string>(type: "TEXT", nullable: true),
+                    UserId = table.Column<Guid>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -188,8 +188,8 @@ namespace Hale.Data.Migrations.Postgres
                 name: "AspNetUserRoles",
                 columns: table => new
                 {
-                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
-                    RoleId = table.Column<Guid>(type: "uuid", nullable: false)
+                    UserId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    RoleId = table.Column<Guid>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -212,10 +212,10 @@ namespace Hale.Data.Migrations.Postgres
                 name: "AspNetUserTokens",
                 columns: table => new
                 {
-                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
-                    LoginProvider = table.Column<string>(type: "text", nullable: false),
-                    Name = table.Column<string>(type: "text", nullable: false),
-                    Value = table.Column<string>(type: "text", nullable: true)
+                    UserId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    LoginProvider = table.Column<string>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", nullable: false),
+                    Value = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -232,14 +232,16 @@ namespace Hale.Data.Migrations.Postgres
                 name: "Invitations",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
-                    TokenHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
-                    ExpiresAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
-                    UsedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    DeliveredAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    CreatedByUserId = table.Column<Guid>(type: "uuid", nullable: true)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    UserId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TokenHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    TokenCipher = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    KeyId = table.Column<string>(type: "TEXT", maxLength: 40, nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    ExpiresAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    UsedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    DeliveredAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    CreatedByUserId = table.Column<Guid>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -256,13 +258,13 @@ namespace Hale.Data.Migrations.Postgres
                 name: "Patients",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    PracticeId = table.Column<Guid>(type: "uuid", nullable: false),
-                    UserId = table.Column<Guid>(type: "uuid", nullable: true),
-                    GivenName = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    FamilyName = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    BirthDate = table.Column<DateOnly>(type: "date", nullable: true),
-                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PracticeId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    UserId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    GivenName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    FamilyName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    BirthDate = table.Column<DateOnly>(type: "TEXT", nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -285,8 +287,8 @@ namespace Hale.Data.Migrations.Postgres
                 name: "CareTeamMembers",
                 columns: table => new
                 {
-                    PatientId = table.Column<Guid>(type: "uuid", nullable: false),
-                    StaffUserId = table.Column<Guid>(type: "uuid", nullable: false)
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    StaffUserId = table.Column<Guid>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -309,16 +311,16 @@ namespace Hale.Data.Migrations.Postgres
                 name: "Threads",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    PatientId = table.Column<Guid>(type: "uuid", nullable: false),
-                    Topic = table.Column<int>(type: "integer", nullable: false),
-                    ClinicianId = table.Column<Guid>(type: "uuid", nullable: true),
-                    SubjectCipher = table.Column<byte[]>(type: "bytea", nullable: false),
-                    KeyId = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
-                    CreatedByUserId = table.Column<Guid>(type: "uuid", nullable: false),
-                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
-                    LastMessageAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
-                    MessageCount = table.Column<int>(type: "integer", nullable: false)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PatientId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Topic = table.Column<int>(type: "INTEGER", nullable: false),
+                    ClinicianId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    SubjectCipher = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    KeyId = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
+                    CreatedByUserId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    LastMessageAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    MessageCount = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -341,14 +343,15 @@ namespace Hale.Data.Migrations.Postgres
                 name: "Drafts",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
-                    ThreadId = table.Column<Guid>(type: "uuid", nullable: true),
-                    Topic = table.Column<int>(type: "integer", nullable: true),
-                    ClinicianId = table.Column<Guid>(type: "uuid", nullable: true),
-                    ContentCipher = table.Column<byte[]>(type: "bytea", nullable: false),
-                    KeyId = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
-                    UpdatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    UserId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ThreadId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    Topic = table.Column<int>(type: "INTEGER", nullable: true),
+                    ClinicianId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    ContentCipher = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    KeyId = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
+                    UpdatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    IdempotencyKey = table.Column<Guid>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -371,14 +374,14 @@ namespace Hale.Data.Migrations.Postgres
                 name: "Messages",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    ThreadId = table.Column<Guid>(type: "uuid", nullable: false),
-                    SenderUserId = table.Column<Guid>(type: "uuid", nullable: false),
-                    SenderRole = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    SentAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
-                    BodyCipher = table.Column<byte[]>(type: "bytea", nullable: false),
-                    KeyId = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
-                    IdempotencyKey = table.Column<Guid>(type: "uuid", nullable: false)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ThreadId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    SenderUserId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    SenderRole = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    SentAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    BodyCipher = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    KeyId = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
+                    IdempotencyKey = table.Column<Guid>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -401,9 +404,9 @@ namespace Hale.Data.Migrations.Postgres
                 name: "ThreadReadStates",
                 columns: table => new
                 {
-                    ThreadId = table.Column<Guid>(type: "uuid", nullable: false),
-                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
-                    LastReadAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                    ThreadId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    UserId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    LastReadAt = table.Column<DateTime>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -426,14 +429,14 @@ namespace Hale.Data.Migrations.Postgres
                 name: "Attachments",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    MessageId = table.Column<Guid>(type: "uuid", nullable: false),
-                    ThreadId = table.Column<Guid>(type: "uuid", nullable: false),
-                    FileNameCipher = table.Column<byte[]>(type: "bytea", nullable: false),
-                    ContentType = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
-                    Length = table.Column<long>(type: "bigint", nullable: false),
-                    ContentCipher = table.Column<byte[]>(type: "bytea", nullable: false),
-                    KeyId = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    MessageId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ThreadId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    FileNameCipher = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    ContentType = table.Column<string>(type: "TEXT", maxLength: 50, nullable: false),
+                    Length = table.Column<long>(type: "INTEGER", nullable: false),
+                    ContentCipher = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    KeyId = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false)
                 },
                 constraints: table =>
                 {
@@ -502,6 +505,12 @@ namespace Hale.Data.Migrations.Postgres
                 name: "IX_AuditEvents_PatientId_At",
                 table: "AuditEvents",
                 columns: new[] { "PatientId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditEvents_Sequence",
+                table: "AuditEvents",
+                column: "Sequence",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_AuditEvents_UserId_At",
@@ -577,29 +586,23 @@ namespace Hale.Data.Migrations.Postgres
                 table: "Threads",
                 columns: new[] { "PatientId", "LastMessageAt" });
 
-            // The audit trail is append-only (ONC (d)(2)): the database refuses updates, deletes and truncation.
-            // The hash chain still detects tampering by anyone who drops this trigger.
+            // The audit trail is append-only (ONC (d)(2)): the database refuses updates and deletes.
+            // The hash chain still detects tampering by anyone who drops these triggers.
             migrationBuilder.Sql("""
-                CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    RAISE EXCEPTION 'AuditEvents is append-only';
-                END;
-                $$;
-                CREATE TRIGGER "AuditEvents_append_only" BEFORE UPDATE OR DELETE ON "AuditEvents"
-                    FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
-                CREATE TRIGGER "AuditEvents_no_truncate" BEFORE TRUNCATE ON "AuditEvents"
-                    FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
+                CREATE TRIGGER "AuditEvents_no_update" BEFORE UPDATE ON "AuditEvents"
+                BEGIN SELECT RAISE(ABORT, 'AuditEvents is append-only'); END;
+                """);
+            migrationBuilder.Sql("""
+                CREATE TRIGGER "AuditEvents_no_delete" BEFORE DELETE ON "AuditEvents"
+                BEGIN SELECT RAISE(ABORT, 'AuditEvents is append-only'); END;
                 """);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql("""
-                DROP TRIGGER "AuditEvents_append_only" ON "AuditEvents";
-                DROP TRIGGER "AuditEvents_no_truncate" ON "AuditEvents";
-                DROP FUNCTION audit_events_append_only();
-                """);
+            migrationBuilder.Sql("DROP TRIGGER \"AuditEvents_no_update\";");
+            migrationBuilder.Sql("DROP TRIGGER \"AuditEvents_no_delete\";");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoleClaims");
