@@ -61,7 +61,7 @@ public static class DataServices
 
     public static void ConfigureSqlite(DbContextOptionsBuilder options, string connectionString) =>
         options.UseSqlite(connectionString, o => o.MigrationsHistoryTable("__migrations"))
-            .AddInterceptors(SqliteDurability.Instance);
+            .AddInterceptors(SqliteDurability.Instance, SqliteWriteGate.Instance);
 
     public static void ConfigurePostgres(DbContextOptionsBuilder options, string connectionString) =>
         options.UseNpgsql(connectionString, o => o.MigrationsHistoryTable("__migrations"));
@@ -91,7 +91,7 @@ internal sealed class SqliteDurability : DbConnectionInterceptor
 
     private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
 
-    /// <summary>The busy_timeout above.</summary>
+    /// <summary>The busy_timeout above; also the longest a transaction waits for its turn in <see cref="SqliteWriteGate"/>.</summary>
     public static readonly TimeSpan BusyTimeout = TimeSpan.FromMilliseconds(30_000);
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
@@ -107,46 +107,107 @@ internal sealed class SqliteDurability : DbConnectionInterceptor
         command.CommandText = Pragmas;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    // A closed connection holds no transaction: make sure it holds no write turn either.
+    public override void ConnectionClosed(DbConnection connection, ConnectionEndEventData eventData) => SqliteWriteGate.Release(eventData.ConnectionId);
+
+    public override Task ConnectionClosedAsync(DbConnection connection, ConnectionEndEventData eventData)
+    {
+        SqliteWriteGate.Release(eventData.ConnectionId);
+        return Task.CompletedTask;
+    }
+
+    public override void ConnectionDisposed(DbConnection connection, ConnectionEndEventData eventData) => SqliteWriteGate.Release(eventData.ConnectionId);
+
+    public override Task ConnectionDisposedAsync(DbConnection connection, ConnectionEndEventData eventData)
+    {
+        SqliteWriteGate.Release(eventData.ConnectionId);
+        return Task.CompletedTask;
+    }
 }
 
 /// <summary>
-/// Queues this process's writers to one SQLite file, so the write lock passes straight from one commit
-/// to the next. A writer that finds the lock taken would otherwise wait in SQLite's busy handler, which
-/// sleeps and retries (1, 2, 5, 10 ... up to 100 ms): under load the lock then sits idle between writers
-/// and each waiting request blocks a thread. Transactions, statements and durability are unchanged.
-/// Other processes (the CLI) are still kept out by SQLite's lock and busy_timeout, and a writer that
-/// cannot enter within that timeout goes ahead and leaves the waiting to SQLite, as before.
+/// Queues this process's write transactions on one SQLite file, so the write lock passes straight from
+/// one commit to the next. SQLite has a single write lock and Microsoft.Data.Sqlite begins transactions
+/// IMMEDIATE; a writer that finds the lock taken waits in SQLite's busy handler, which sleeps and retries
+/// (1, 2, 5, 10 ... up to 100 ms), so under load the lock sits idle between writers and every waiting
+/// request blocks a thread. Here a transaction waits its turn (asynchronously) before BEGIN and hands it
+/// on at commit, rollback, failure, or when its connection closes. Statements, transactions and
+/// durability are unchanged: SQLite's lock still does the locking, also against other processes (the
+/// CLI), and a writer that cannot get its turn within the busy timeout goes ahead and leaves the waiting
+/// to SQLite, as before.
 /// </summary>
-internal static class SqliteWriteGate
+internal sealed class SqliteWriteGate : DbTransactionInterceptor
 {
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+    public static readonly SqliteWriteGate Instance = new();
 
-    public static async Task<IDisposable?> EnterAsync(DbConnection connection, CancellationToken cancellationToken)
+    /// <summary>One turn per database (connection string).</summary>
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Turns = new(StringComparer.Ordinal);
+
+    /// <summary>The turn each EF connection holds, by EF's connection id.</summary>
+    private static readonly ConcurrentDictionary<Guid, SemaphoreSlim> Holders = new();
+
+    public override InterceptionResult<DbTransaction> TransactionStarting(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
     {
-        var gate = Gates.GetOrAdd(KeyOf(connection), _ => new SemaphoreSlim(1, 1));
-        return await gate.WaitAsync(SqliteDurability.BusyTimeout, cancellationToken) ? new Entered(gate) : null;
-    }
-
-    private static string KeyOf(DbConnection connection)
-    {
-        var source = connection.DataSource;
-        return string.IsNullOrEmpty(source) || source.StartsWith(':') || source.StartsWith("file:", StringComparison.OrdinalIgnoreCase)
-            ? connection.ConnectionString
-            : Path.GetFullPath(source);
-    }
-
-    private sealed class Entered(SemaphoreSlim gate) : IDisposable
-    {
-        private int _released;
-
-        public void Dispose()
+        if (!Holders.ContainsKey(eventData.ConnectionId))
         {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
+            var turn = TurnFor(connection);
+            if (turn.Wait(SqliteDurability.BusyTimeout))
             {
-                gate.Release();
+                Holders[eventData.ConnectionId] = turn;
             }
         }
+        return result;
     }
+
+    public override async ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(DbConnection connection, TransactionStartingEventData eventData,
+        InterceptionResult<DbTransaction> result, CancellationToken cancellationToken = default)
+    {
+        if (!Holders.ContainsKey(eventData.ConnectionId))
+        {
+            var turn = TurnFor(connection);
+            if (await turn.WaitAsync(SqliteDurability.BusyTimeout, cancellationToken))
+            {
+                Holders[eventData.ConnectionId] = turn;
+            }
+        }
+        return result;
+    }
+
+    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Release(eventData.ConnectionId);
+
+    public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Release(eventData.ConnectionId);
+        return Task.CompletedTask;
+    }
+
+    public override void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Release(eventData.ConnectionId);
+
+    public override Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Release(eventData.ConnectionId);
+        return Task.CompletedTask;
+    }
+
+    public override void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData) => Release(eventData.ConnectionId);
+
+    public override Task TransactionFailedAsync(DbTransaction transaction, TransactionErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Release(eventData.ConnectionId);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Hands the turn on if this connection holds it; also called when the connection closes (a transaction disposed without commit or rollback).</summary>
+    public static void Release(Guid connectionId)
+    {
+        if (Holders.TryRemove(connectionId, out var turn))
+        {
+            turn.Release();
+        }
+    }
+
+    private static SemaphoreSlim TurnFor(DbConnection connection) => Turns.GetOrAdd(connection.ConnectionString, _ => new SemaphoreSlim(1, 1));
 }
 
 internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteHaleDbContext>

@@ -50,11 +50,6 @@ public abstract class HaleDbContext(DbContextOptions options)
 
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
-        // SQLite has one write lock: queue for it in-process (see SqliteWriteGate). Not inside a caller's
-        // transaction, which already holds the lock.
-        using var writeGate = Provider == DatabaseProvider.Sqlite && Database.CurrentTransaction is null
-            ? await SqliteWriteGate.EnterAsync(Database.GetDbConnection(), cancellationToken)
-            : null;
         var pendingAudit = ChangeTracker.Entries<AuditEvent>()
             .Where(e => e.State == EntityState.Added)
             .Select(e => e.Entity)
