@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
@@ -38,12 +39,12 @@ public static class DataServices
         {
             var connectionString = configuration.GetConnectionString("Hale")
                 ?? throw new InvalidOperationException("Database:Provider is Postgres but ConnectionStrings:Hale is not set.");
-            services.AddDbContext<HaleDbContext, PostgresHaleDbContext>(o => ConfigurePostgres(o, connectionString));
+            services.AddDbContextPool<HaleDbContext, PostgresHaleDbContext>(o => ConfigurePostgres(o, connectionString));
         }
         else
         {
             var connectionString = configuration.GetConnectionString("Hale") ?? DefaultSqliteConnectionString(hale);
-            services.AddDbContext<HaleDbContext, SqliteHaleDbContext>(o => ConfigureSqlite(o, connectionString));
+            services.AddDbContextPool<HaleDbContext, SqliteHaleDbContext>(o => ConfigureSqlite(o, connectionString));
         }
         return services;
     }
@@ -94,19 +95,32 @@ internal sealed class SqliteDurability : DbConnectionInterceptor
     /// <summary>The busy_timeout above; also the longest a transaction waits for its turn in <see cref="SqliteWriteGate"/>.</summary>
     public static readonly TimeSpan BusyTimeout = TimeSpan.FromMilliseconds(30_000);
 
+    // These settings live as long as the native connection, which the pool keeps across opens:
+    // run them once per native handle, not on every open (EF opens a connection per query).
+    private static readonly ConditionalWeakTable<object, object> Prepared = [];
+
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
-        command.ExecuteNonQuery();
+        if (NeedsPragmas(connection))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = Pragmas;
+            command.ExecuteNonQuery();
+        }
     }
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        if (NeedsPragmas(connection))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = Pragmas;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
+
+    private static bool NeedsPragmas(DbConnection connection) =>
+        connection is not SqliteConnection { Handle: { } handle } || Prepared.TryAdd(handle, Instance);
 
     // A closed connection holds no transaction: make sure it holds no write turn either.
     public override void ConnectionClosed(DbConnection connection, ConnectionEndEventData eventData) => SqliteWriteGate.Release(eventData.ConnectionId);

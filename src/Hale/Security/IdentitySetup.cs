@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using Hale.Data;
 using Hale.Features.Account;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -43,10 +45,39 @@ public static class IdentitySetup
             o.ExpireTimeSpan = TimeSpan.FromMinutes(30);
             o.SlidingExpiration = true;
         });
-        // Check the security stamp on every request (one indexed read): sign-out and password changes end
-        // other cookies at once, not minutes later.
-        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
+        // Identity's validator refreshes claims and re-issues the cookie; every few minutes is plenty for that.
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(5));
+        services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
+            .PostConfigure(o =>
+            {
+                var refresh = o.Events.OnValidatePrincipal;
+                o.Events.OnValidatePrincipal = async context =>
+                {
+                    if (!await StampStillValidAsync(context))
+                    {
+                        context.RejectPrincipal();
+                        await context.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);
+                        return;
+                    }
+                    await refresh(context);
+                };
+            });
         return services;
+    }
+
+    /// <summary>One indexed read per request: does the cookie's security stamp still match the account's?</summary>
+    private static async Task<bool> StampStillValidAsync(CookieValidatePrincipalContext context)
+    {
+        var services = context.HttpContext.RequestServices;
+        var stampClaim = services.GetRequiredService<IOptions<IdentityOptions>>().Value.ClaimsIdentity.SecurityStampClaimType;
+        if (context.Principal?.FindFirstValue(ClaimTypes.NameIdentifier) is not { } id || !Guid.TryParse(id, out var userId)
+            || context.Principal.FindFirstValue(stampClaim) is not { } stamp)
+        {
+            return false;
+        }
+        var db = services.GetRequiredService<HaleDbContext>();
+        var current = await db.Users.Where(u => u.Id == userId).Select(u => u.SecurityStamp).SingleOrDefaultAsync(context.HttpContext.RequestAborted);
+        return string.Equals(current, stamp, StringComparison.Ordinal);
     }
 }
 

@@ -87,17 +87,9 @@ public sealed class InboxModel(HaleDbContext db, FieldEncryptor encryptor, Audit
             rows.Add(new Row(t.Id, subject, t.Topic, t.LastMessageAt, t.Unread, unreadCounts.GetValueOrDefault(t.Id), names.GetValueOrDefault(t.PatientId), t.MessageCount));
         }
         Threads = rows;
-        // One event per patient whose subjects were shown, so "who looked at my record" sees inbox views too.
-        var shown = page.Select(t => t.PatientId).Distinct().ToList();
-        if (shown.Count == 0)
-        {
-            audit.Add("thread.list", "Thread", null, me.IsPatient ? me.PatientId : null);
-        }
-        foreach (var patientId in shown)
-        {
-            audit.Add("thread.list", "Thread", null, patientId);
-        }
-        await db.SaveChangesAsync(cancellationToken);
+        // One event per inbox view; opening a thread is audited per patient (a staff inbox page lists up to
+        // 50 patients, and a row for each would cost more than the page itself: docs/performance.md).
+        await audit.RecordAsync("thread.list", "Thread", null, me.IsPatient ? me.PatientId : null, cancellationToken: cancellationToken);
         return Page();
     }
 }

@@ -83,10 +83,6 @@ public sealed class MessageSender(
             await audit.RecordAsync("message.create", "Thread", threadId.ToString(), null, AuditOutcome.Denied, cancellationToken: cancellationToken);
             return SendResult.NotFound;
         }
-        if (await ExistingAsync(sender, idempotencyKey, cancellationToken) is { } existing)
-        {
-            return existing;
-        }
         body = NormalizeLineBreaks(body);
         var errors = ValidateBody(body, files);
         if (errors.Count > 0)
@@ -212,7 +208,8 @@ public sealed class MessageSender(
         }
         catch (DbUpdateException)
         {
-            // Two submissions with one idempotency key raced; the unique index let one through.
+            // A resubmit, a retry or a double click: the unique (sender, idempotency key) index let only the first in.
+            // Checked here rather than before every insert, so the common case costs no extra query.
             db.ChangeTracker.Clear();
             if (await ExistingAsync(sender, idempotencyKey, cancellationToken) is { } winner)
             {
