@@ -128,6 +128,8 @@ internal sealed class StartupTasks(IServiceProvider services, DatabaseOptions da
         {
             throw new InvalidOperationException("The database needs migrating: run `hale db migrate` (dotnet run --project src/Hale -- db migrate).");
         }
+        // The first data key is created here, outside any request's transaction.
+        await services.GetRequiredService<FieldEncryptor>().ActiveKeyIdAsync(cancellationToken);
         if (demo.Enabled)
         {
             await DemoSeeder.SeedAsync(services, cancellationToken);

@@ -205,6 +205,7 @@ public static class HaleCli
         {
             await DataServices.MigrateAsync(services, cancellationToken);
         }
+        await services.GetRequiredService<FieldEncryptor>().ActiveKeyIdAsync(cancellationToken);
     }
 
     private static Option<Guid?> NewPracticeOption() => new("--practice") { Description = "Practice id, when the database holds more than one practice" };

@@ -99,28 +99,32 @@ internal sealed class SqliteDurability : DbConnectionInterceptor
     // run them once per native handle, not on every open (EF opens a connection per query).
     private static readonly ConditionalWeakTable<object, object> Prepared = [];
 
-    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Prepare(connection, eventData);
+
+    public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        if (NeedsPragmas(connection))
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = Pragmas;
-            command.ExecuteNonQuery();
-        }
+        Prepare(connection, eventData);
+        return Task.CompletedTask;
     }
 
-    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    private static void Prepare(DbConnection connection, ConnectionEndEventData eventData)
     {
-        if (NeedsPragmas(connection))
+        // A connection that has just been opened holds no transaction, so it can hold no write turn either
+        // (a pooled DbContext closes its connection without raising ConnectionClosed).
+        SqliteWriteGate.Release(eventData.ConnectionId);
+        if (connection is SqliteConnection { Handle: { } handle } && Prepared.TryGetValue(handle, out _))
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = Pragmas;
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            return;
+        }
+        // Synchronous and not cancellable: a half-applied set of PRAGMAs must never be marked as done.
+        using var command = connection.CreateCommand();
+        command.CommandText = Pragmas;
+        command.ExecuteNonQuery();
+        if (connection is SqliteConnection { Handle: { } opened })
+        {
+            Prepared.AddOrUpdate(opened, Instance);
         }
     }
-
-    private static bool NeedsPragmas(DbConnection connection) =>
-        connection is not SqliteConnection { Handle: { } handle } || Prepared.TryAdd(handle, Instance);
 
     // A closed connection holds no transaction: make sure it holds no write turn either.
     public override void ConnectionClosed(DbConnection connection, ConnectionEndEventData eventData) => SqliteWriteGate.Release(eventData.ConnectionId);
@@ -163,29 +167,43 @@ internal sealed class SqliteWriteGate : DbTransactionInterceptor
 
     public override InterceptionResult<DbTransaction> TransactionStarting(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
     {
-        if (!Holders.ContainsKey(eventData.ConnectionId))
+        if (Holders.ContainsKey(eventData.ConnectionId))
         {
-            var turn = TurnFor(connection);
-            if (turn.Wait(SqliteDurability.BusyTimeout))
-            {
-                Holders[eventData.ConnectionId] = turn;
-            }
+            return result;
         }
-        return result;
+        var turn = TurnFor(connection);
+        return turn.Wait(SqliteDurability.BusyTimeout) ? Begin(connection, eventData, turn) : result;
     }
 
     public override async ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(DbConnection connection, TransactionStartingEventData eventData,
         InterceptionResult<DbTransaction> result, CancellationToken cancellationToken = default)
     {
-        if (!Holders.ContainsKey(eventData.ConnectionId))
+        if (Holders.ContainsKey(eventData.ConnectionId))
         {
-            var turn = TurnFor(connection);
-            if (await turn.WaitAsync(SqliteDurability.BusyTimeout, cancellationToken))
-            {
-                Holders[eventData.ConnectionId] = turn;
-            }
+            return result;
         }
-        return result;
+        var turn = TurnFor(connection);
+        return await turn.WaitAsync(SqliteDurability.BusyTimeout, cancellationToken) ? Begin(connection, eventData, turn) : result;
+    }
+
+    /// <summary>
+    /// BEGIN here, holding the turn: if it fails (the lock held by another process past the busy timeout)
+    /// the turn is handed on at once, since EF reports no end for a transaction that never began.
+    /// Not cancellable once the turn is held, for the same reason.
+    /// </summary>
+    private static InterceptionResult<DbTransaction> Begin(DbConnection connection, TransactionStartingEventData eventData, SemaphoreSlim turn)
+    {
+        try
+        {
+            var transaction = connection.BeginTransaction(eventData.IsolationLevel);
+            Holders[eventData.ConnectionId] = turn;
+            return InterceptionResult<DbTransaction>.SuppressWithResult(transaction);
+        }
+        catch
+        {
+            turn.Release();
+            throw;
+        }
     }
 
     public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Release(eventData.ConnectionId);

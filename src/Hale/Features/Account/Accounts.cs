@@ -131,6 +131,7 @@ public sealed class Accounts(
             return null;
         }
         var now = clock.GetUtcNow().UtcDateTime;
+        await encryptor.ActiveKeyIdAsync(cancellationToken); // see CreateAsync
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.Invitations.Where(i => i.UserId == userId && i.UsedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.ExpiresAt, now).SetProperty(i => i.TokenCipher, (byte[]?)null), cancellationToken);
@@ -172,6 +173,9 @@ public sealed class Accounts(
             CreatedAt = now,
             EmailConfirmed = password is not null,
         };
+        // Before the transaction: the first data key is created through another connection, which must not
+        // wait on this transaction's write lock.
+        await encryptor.ActiveKeyIdAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var result = password is null ? await users.CreateAsync(user) : await users.CreateAsync(user, password);
         if (!result.Succeeded)
