@@ -48,7 +48,7 @@ public sealed class SignInModel(SignInManager<HaleUser> signIn, UserManager<Hale
         var user = await users.FindByEmailAsync(Email!.Trim());
         if (user is null)
         {
-            new PasswordHasher<HaleUser>().VerifyHashedPassword(new HaleUser { DisplayName = "", Role = "" }, DummyHash.Value, Password!);
+            SpendHashingTime(Password!);
             Log.SignInFailed(logger, lockedOut: false);
             await audit.RecordAsync("session.sign-in", "User", null, null, AuditOutcome.Failure);
             ModelState.AddModelError(string.Empty, FailureMessage);
@@ -58,7 +58,7 @@ public sealed class SignInModel(SignInManager<HaleUser> signIn, UserManager<Hale
         if (result.IsLockedOut || user.PasswordHash is null)
         {
             // Identity answers these without hashing; spend the same time so timing does not reveal the account.
-            new PasswordHasher<HaleUser>().VerifyHashedPassword(new HaleUser { DisplayName = "", Role = "" }, DummyHash.Value, Password!);
+            SpendHashingTime(Password!);
         }
         if (!result.Succeeded)
         {
@@ -71,6 +71,9 @@ public sealed class SignInModel(SignInManager<HaleUser> signIn, UserManager<Hale
         await audit.RecordAsync("session.sign-in", "User", user.Id.ToString(), null, actor: (user.Id, user.Role));
         return LocalRedirect(SafeReturnUrl());
     }
+
+    private static void SpendHashingTime(string password) =>
+        new PasswordHasher<HaleUser>().VerifyHashedPassword(new HaleUser { DisplayName = "", Role = "" }, DummyHash.Value, password);
 
     private string SafeReturnUrl() =>
         !string.IsNullOrEmpty(ReturnUrl) && Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/";

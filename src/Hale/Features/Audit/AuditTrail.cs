@@ -37,6 +37,12 @@ public sealed class AuditTrail(HaleDbContext db, IHttpContextAccessor http, Time
     }
 }
 
+public static class AuditRefusal
+{
+    /// <summary>The outcome for a request answered "not found": denied when the thing exists but is not the caller's.</summary>
+    public static string Outcome(bool exists) => exists ? AuditOutcome.Denied : AuditOutcome.NotFound;
+}
+
 /// <summary>
 /// Marks a page or endpoint that reads or writes patient data. A test enumerates every marked
 /// endpoint and proves it writes an audit row; another proves that no unmarked endpoint touches patient data.

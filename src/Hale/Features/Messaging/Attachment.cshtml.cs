@@ -23,7 +23,7 @@ public sealed class AttachmentModel(HaleDbContext db, FieldEncryptor encryptor, 
         if (attachment is null)
         {
             var exists = await db.Attachments.AnyAsync(a => a.Id == id, cancellationToken);
-            await audit.RecordAsync("attachment.read", "Attachment", id.ToString(), null, exists ? AuditOutcome.Denied : AuditOutcome.NotFound, cancellationToken: cancellationToken);
+            await audit.RecordAsync("attachment.read", "Attachment", id.ToString(), null, AuditRefusal.Outcome(exists), cancellationToken: cancellationToken);
             return NotFound();
         }
         var content = await encryptor.DecryptAsync(attachment.ContentCipher, attachment.KeyId, Contexts.AttachmentContent(attachment.Id), cancellationToken);

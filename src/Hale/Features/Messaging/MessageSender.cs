@@ -80,7 +80,8 @@ public sealed class MessageSender(
         var thread = await db.Threads.VisibleTo(sender).SingleOrDefaultAsync(t => t.Id == threadId, cancellationToken);
         if (thread is null)
         {
-            await audit.RecordAsync("message.create", "Thread", threadId.ToString(), null, AuditOutcome.Denied, cancellationToken: cancellationToken);
+            var exists = await db.Threads.AnyAsync(t => t.Id == threadId, cancellationToken);
+            await audit.RecordAsync("message.create", "Thread", threadId.ToString(), null, AuditRefusal.Outcome(exists), cancellationToken: cancellationToken);
             return SendResult.NotFound;
         }
         body = NormalizeLineBreaks(body);

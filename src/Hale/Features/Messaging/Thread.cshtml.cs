@@ -93,7 +93,7 @@ public sealed class ThreadModel(
         if (patientId is null)
         {
             var exists = await db.Threads.AnyAsync(t => t.Id == Id, cancellationToken);
-            await audit.RecordAsync("draft.save", "Thread", Id.ToString(), null, exists ? AuditOutcome.Denied : AuditOutcome.NotFound, cancellationToken: cancellationToken);
+            await audit.RecordAsync("draft.save", "Thread", Id.ToString(), null, AuditRefusal.Outcome(exists), cancellationToken: cancellationToken);
             return NotFound();
         }
         await drafts.SaveAsync(me, Id, patientId, new DraftStore.DraftContent(null, null, null, Body), IdempotencyKey, cancellationToken);
@@ -113,7 +113,7 @@ public sealed class ThreadModel(
         if (thread is null)
         {
             var exists = await db.Threads.AnyAsync(t => t.Id == Id, cancellationToken);
-            await audit.RecordAsync("thread.read", "Thread", Id.ToString(), null, exists ? AuditOutcome.Denied : AuditOutcome.NotFound, cancellationToken: cancellationToken);
+            await audit.RecordAsync("thread.read", "Thread", Id.ToString(), null, AuditRefusal.Outcome(exists), cancellationToken: cancellationToken);
             return false;
         }
         PatientId = thread.PatientId;
